@@ -1,0 +1,131 @@
+"""Configuration classes. Secrets and URLs come from the environment (see .env.example)."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(_env(name, str(default)))
+
+
+def database_url(url: str) -> str:
+    # psycopg 3 is the PostgreSQL driver; accept the plain scheme used by most hosts.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    ENV_NAME = "base"
+    SECRET_KEY = _env("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = database_url(
+        _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'hotline.db'}")
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+
+    # Field encryption (Fernet keys, comma-separated: the first encrypts, all decrypt).
+    HOTLINE_DATA_KEY = _env("HOTLINE_DATA_KEY")
+
+    HOTLINE_PUBLIC_URL = _env("HOTLINE_PUBLIC_URL", "http://127.0.0.1:5000")
+    HOTLINE_PUBLIC_NUMBER = _env("HOTLINE_PUBLIC_NUMBER", "1818")
+    HOTLINE_EMERGENCY_NUMBER = _env("HOTLINE_EMERGENCY_NUMBER", "105")
+
+    TWILIO_ACCOUNT_SID = _env("TWILIO_ACCOUNT_SID")
+    TWILIO_AUTH_TOKEN = _env("TWILIO_AUTH_TOKEN")
+    TWILIO_FROM_NUMBER = _env("TWILIO_FROM_NUMBER")
+    SMTP_URL = _env("SMTP_URL")
+    REDIS_URL = _env("REDIS_URL")
+
+    # Rate limiting: Redis when configured, else the database-free memory store (dev/test only).
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", REDIS_URL or "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_STRATEGY = "moving-window"
+    LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "20 per minute; 100 per hour")
+
+    # Sessions: the cookie carries only a signed session id; the row in user_sessions decides.
+    SESSION_COOKIE_NAME = "hotline_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=_env_int("SESSION_IDLE_MINUTES", 15))
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=_env_int("SESSION_ABSOLUTE_HOURS", 12))
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+
+    # Account lockout: this many failures within the window lock the account for the window.
+    LOCKOUT_THRESHOLD = _env_int("LOCKOUT_THRESHOLD", 5)
+    LOCKOUT_WINDOW = timedelta(minutes=_env_int("LOCKOUT_MINUTES", 15))
+
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the (server-side) session
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+
+    BABEL_DEFAULT_LOCALE = "es"
+    BABEL_DEFAULT_TIMEZONE = "America/Lima"
+    LANGUAGES = ("es", "en")
+
+    HSTS = False
+    # Number of trusted proxies in front of the app (X-Forwarded-For/Proto/Host); 0 = none.
+    PROXY_COUNT = _env_int("PROXY_COUNT", 0)
+    AUDIT_PAGE_SIZE = 50
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    SECRET_KEY = Config.SECRET_KEY or "dev-only-secret-key-change-me"
+    # A fixed development key so `make run` works out of the box; production refuses to start without one.
+    HOTLINE_DATA_KEY = Config.HOTLINE_DATA_KEY or "ZGV2LW9ubHkta2V5LWRvLW5vdC11c2UtaW4tcHJvZCE="
+
+
+class TestConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    HOTLINE_DATA_KEY = "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktdGVzdCE="
+    # tests/conftest.py points this at a temporary SQLite file or at TEST_DATABASE_URL.
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    RATELIMIT_STORAGE_URI = "memory://"
+    HOTLINE_PUBLIC_URL = "https://hotline.example.test"
+    TWILIO_ACCOUNT_SID = "AC" + "0" * 32
+    TWILIO_AUTH_TOKEN = "test-auth-token"
+    TWILIO_FROM_NUMBER = "+15005550006"
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_NAME = "__Host-hotline_session"
+    SESSION_COOKIE_SECURE = True
+    HSTS = True
+    PREFERRED_URL_SCHEME = "https"
+    PROXY_COUNT = _env_int("PROXY_COUNT", 1)
+
+    @classmethod
+    def check(cls, config: dict) -> None:
+        """Refuse to start with missing secrets or a per-process rate-limit store."""
+        missing = [k for k in ("SECRET_KEY", "HOTLINE_DATA_KEY") if not config.get(k)]
+        if missing:
+            raise RuntimeError("Missing required settings: " + ", ".join(missing))
+        if str(config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://"):
+            raise RuntimeError(
+                "Production needs a shared rate-limit store: set REDIS_URL or RATELIMIT_STORAGE_URI"
+            )
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,189 @@
+"""The hotline application: `create_app(config=None)` builds a configured Flask app."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask, g, redirect, request, session, url_for
+from flask_login import current_user
+from flask_talisman import Talisman
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from hotline.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "form-action": "'self'",
+    "base-uri": "'none'",
+    "object-src": "'none'",
+    "frame-ancestors": "'none'",
+}
+
+# Endpoints a user who must change their password may still reach.
+_PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout", "static", "core.healthz",
+                              "core.language"}
+
+
+def create_app(config: Any = None) -> Flask:
+    """Build the app. `config` is a Config class, an environment name, or a dict of overrides."""
+    from config import CONFIGS
+
+    app = Flask(__name__, template_folder="../templates", instance_relative_config=False)
+    base = CONFIGS[os.environ.get("HOTLINE_ENV", "development")]
+    if isinstance(config, str):
+        base = CONFIGS[config]
+    elif isinstance(config, type):
+        base = config
+    app.config.from_object(base)
+    if isinstance(config, dict):
+        app.config.update(config)
+    _check_config(app, base)
+
+    if app.config.get("PROXY_COUNT"):
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]
+
+    register_extensions(app)
+    register_security(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_template_helpers(app)
+    from hotline.errors import register_error_handlers
+
+    register_error_handlers(app)
+    from hotline.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _check_config(app: Flask, base: type) -> None:
+    from hotline import crypto
+
+    check = getattr(base, "check", None)
+    if check is not None:
+        check(app.config)
+    crypto.check_key(app.config.get("HOTLINE_DATA_KEY"))
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////:memory"):
+        os.makedirs(os.path.dirname(uri.removeprefix("sqlite:///")) or ".", exist_ok=True)
+
+
+def register_extensions(app: Flask) -> None:
+    import hotline.models  # noqa: F401  (every model, for Alembic)
+    from hotline.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = None  # our own server-side sessions decide
+
+    from hotline.auth.views import load_user
+
+    login_manager.user_loader(load_user)
+
+
+def register_security(app: Flask) -> None:
+    Talisman(
+        app,
+        content_security_policy=CSP,
+        force_https=app.config["HSTS"],
+        strict_transport_security=app.config["HSTS"],
+        strict_transport_security_max_age=31536000,
+        strict_transport_security_include_subdomains=True,
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        session_cookie_http_only=True,
+        frame_options="DENY",
+        referrer_policy="same-origin",
+        permissions_policy={"geolocation": "()", "camera": "()", "microphone": "()"},
+    )
+
+    @app.after_request
+    def no_store(response):  # type: ignore[no-untyped-def]
+        if request.endpoint != "static":
+            response.headers["Cache-Control"] = "no-store"
+        response.headers.pop("Server", None)
+        return response
+
+
+def register_blueprints(app: Flask) -> None:
+    from hotline.audit.views import bp as audit_bp
+    from hotline.auth.views import bp as auth_bp
+    from hotline.awareness.views import bp as awareness_bp
+    from hotline.core import bp as core_bp
+
+    for bp in (core_bp, auth_bp, audit_bp, awareness_bp):
+        app.register_blueprint(bp)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from hotline.auth.access import access_of
+    from hotline.auth.views import SESSION_KEY, end_browser_session
+    from hotline.auth import services as auth_services
+    from hotline.i18n import requested_language
+
+    @app.before_request
+    def load_session() -> Any:
+        g.client_ip = request.remote_addr
+        token = session.get(SESSION_KEY)
+        if token:
+            g.user_session = auth_services.check_session(token)
+            if g.user_session is None:
+                end_browser_session()
+            else:
+                chosen = requested_language()
+                if chosen and g.user_session.user.locale != chosen:
+                    auth_services.set_locale(g.user_session.user, chosen)
+            db.session.commit()  # records a revoked or touched session, or the language, at once
+
+    @app.before_request
+    def enforce_access() -> Any:
+        view = app.view_functions.get(request.endpoint or "")
+        if view is None:
+            return None  # 404/405 follow
+        if request.endpoint != "static" and access_of(view) is None:
+            from flask import abort
+
+            abort(403)
+        if (
+            current_user.is_authenticated
+            and current_user.must_change_password
+            and request.endpoint not in _PASSWORD_CHANGE_ENDPOINTS
+        ):
+            return redirect(url_for("auth.change_password"))
+        return None
+
+
+def register_template_helpers(app: Flask) -> None:
+    from hotline.auth.forms import ROLE_LABELS
+    from hotline.auth.models import Role
+    from hotline.i18n import current_language, remember_language
+    from hotline.navigation import nav_items
+
+    def lang_url(code: str) -> str:
+        args = dict(request.view_args or {})
+        args.update({k: v for k, v in request.args.items() if k != "lang"})
+        args["lang"] = code
+        try:
+            return url_for(request.endpoint or "awareness.home", **args)
+        except Exception:  # noqa: BLE001  (an error page has no endpoint to rebuild)
+            return url_for("awareness.home", lang=code)
+
+    def role_label(role: str) -> object:
+        return ROLE_LABELS.get(Role(role), role)
+
+    app.jinja_env.globals.update(
+        current_lang=current_language, lang_url=lang_url, nav_items=nav_items, role_label=role_label
+    )
+    app.after_request(remember_language)

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms.validators import NumberRange, Optional, Length, ValidationError
+
+
+class AuditFilterForm(FlaskForm):
+    """GET filter form for the audit trail (no CSRF: it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    action = StringField(_l("Action"), validators=[Optional(), Length(max=60)])
+    actor_id = IntegerField(_l("User id"), validators=[Optional(), NumberRange(min=1)])
+    object_type = StringField(_l("Object type"), validators=[Optional(), Length(max=40)])
+    object_id = StringField(_l("Object id"), validators=[Optional(), Length(max=64)])
+    outcome = SelectField(
+        _l("Outcome"),
+        choices=[("", _l("Any")), ("success", _l("Success")), ("failure", _l("Failure")),
+                 ("denied", _l("Denied"))],
+        validators=[Optional()],
+    )
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("To"), validators=[Optional()])
+
+    def validate_until(self, field: DateField) -> None:
+        if field.data and self.since.data and field.data < self.since.data:
+            raise ValidationError(_l("The end date is before the start date."))

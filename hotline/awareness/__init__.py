@@ -1,0 +1,1 @@
+"""The public awareness site (Spanish and English) and the anonymous tip form."""

@@ -1,0 +1,111 @@
+"""Command-line tools: `flask --app wsgi seed | demo | users create | translate ...`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from hotline.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+
+DEMO_USERS = [
+    # (e-mail, role, partner code, name, password) — demo only, printed by `make run`.
+    ("operadora@demo.pe", "operator", None, "Olga Operadora", "turno-manana-1818"),
+    ("coordinador@demo.pe", "coordinator", None, "Carlos Coordinador", "ruta-segura-1818"),
+    ("gerente@demo.pe", "manager", None, "Gina Gerente", "informe-mensual-1818"),
+    ("admin@demo.pe", "admin", None, "Ana Administradora", "llave-maestra-1818"),
+    ("fiscalia@demo.pe", "partner", "MP-FISTRAP", "Fernando Fiscal", "expediente-fiscal-1818"),
+    ("mimp@demo.pe", "partner", "MIMP", "Marta MIMP", "proteccion-integral-1818"),
+]
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(seed)
+    app.cli.add_command(demo)
+    app.cli.add_command(users)
+    app.cli.add_command(translate)
+
+
+@click.command()
+def seed() -> None:
+    """Load regions, provinces, forms of exploitation and partners (idempotent)."""
+    from hotline.partners.services import seed_partners
+    from hotline.reference.services import seed_reference
+
+    counts = seed_reference()
+    counts["partners"] = seed_partners()
+    db.session.commit()
+    click.echo("seed: " + ", ".join(f"{k} {v} changed" for k, v in counts.items()))
+
+
+@click.command()
+def demo() -> None:
+    """Create the demo accounts (one per role) and print them with their passwords."""
+    from hotline.auth import services
+    from hotline.auth.models import Role
+
+    for email, role, partner, name, password in DEMO_USERS:
+        if services.get_user_by_email(email) is None:
+            services.create_user(email=email, role=Role(role), password=password, name=name,
+                                 partner_code=partner)
+    db.session.commit()
+    click.echo("Demo accounts (development only):")
+    for email, role, partner, _name, password in DEMO_USERS:
+        suffix = f" ({partner})" if partner else ""
+        click.echo(f"  {role:<12} {email:<22} {password}{suffix}")
+
+
+users = AppGroup("users", help="Manage user accounts.")
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--role", required=True,
+              type=click.Choice(["operator", "coordinator", "manager", "admin", "partner"]))
+@click.option("--partner", "partner_code", default=None, help="Partner code (partner users).")
+@click.option("--name", default="")
+def users_create(email: str, role: str, partner_code: str | None, name: str) -> None:
+    """Create a user. Prompts for the password on a terminal; else reads one line from stdin."""
+    from hotline.auth import services
+    from hotline.auth.models import Role
+    from hotline.errors import HotlineError
+
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        user = services.create_user(email=email, role=Role(role), password=password, name=name,
+                                    partner_code=partner_code)
+    except HotlineError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Created user {user.id} ({user.role}).")
+
+
+translate = AppGroup("translate", help="Extract, update and compile the translations.")
+
+
+def _pybabel(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=ROOT)
+
+
+@translate.command("update")
+def translate_update() -> None:
+    """Extract every marked string and merge it into the .po files."""
+    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "-o", "messages.pot", ".")
+    _pybabel("update", "-i", "messages.pot", "-d", str(TRANSLATIONS), "--no-fuzzy-matching")
+    (ROOT / "messages.pot").unlink()
+
+
+@translate.command("compile")
+def translate_compile() -> None:
+    _pybabel("compile", "-d", str(TRANSLATIONS))

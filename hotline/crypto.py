@@ -1,0 +1,75 @@
+"""Field encryption and blind indexes for personal data.
+
+Values are encrypted with Fernet (AES-128-CBC + HMAC) through MultiFernet, so keys can be rotated:
+`HOTLINE_DATA_KEY` holds one or more comma-separated keys; the first encrypts, all decrypt.
+Exact search on encrypted values goes through `blind_index`, a keyed HMAC of the normalised value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import unicodedata
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from flask import current_app
+
+_cache: dict[str, tuple[MultiFernet, bytes]] = {}
+
+
+class MissingDataKey(RuntimeError):
+    pass
+
+
+def _keys() -> tuple[MultiFernet, bytes]:
+    raw = current_app.config.get("HOTLINE_DATA_KEY")
+    if not raw:
+        raise MissingDataKey("HOTLINE_DATA_KEY is not set")
+    cached = _cache.get(raw)
+    if cached is None:
+        keys = [k.strip() for k in raw.split(",") if k.strip()]
+        fernet = MultiFernet([Fernet(k) for k in keys])
+        # The blind-index key is derived from the first key so a separate secret is not needed.
+        index_key = hashlib.sha256(b"hotline-blind-index:" + keys[0].encode()).digest()
+        cached = _cache[raw] = (fernet, index_key)
+    return cached
+
+
+def check_key(raw: str | None) -> None:
+    """Raise at start-up if the configured key is missing or malformed."""
+    if not raw:
+        raise MissingDataKey("HOTLINE_DATA_KEY is not set")
+    for key in raw.split(","):
+        Fernet(key.strip())
+
+
+def encrypt(value: str) -> str:
+    return _keys()[0].encrypt(value.encode("utf-8")).decode("ascii")
+
+
+def decrypt(token: str) -> str:
+    try:
+        return _keys()[0].decrypt(token.encode("ascii")).decode("utf-8")
+    except InvalidToken as exc:  # wrong key: never fall back to showing ciphertext
+        raise MissingDataKey("stored value cannot be decrypted with the configured keys") from exc
+
+
+def normalise(value: str) -> str:
+    """Fold case, accents and spacing so 'José  PÉREZ' and 'jose perez' index alike."""
+    decomposed = unicodedata.normalize("NFKD", value.casefold())
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(stripped.split())
+
+
+def normalise_phone(value: str) -> str:
+    digits = "".join(c for c in value if c.isdigit())
+    return digits[-9:] if len(digits) >= 9 else digits  # Peruvian mobiles: last 9 digits
+
+
+def blind_index(value: str | None, *, phone: bool = False) -> str | None:
+    if not value:
+        return None
+    text = normalise_phone(value) if phone else normalise(value)
+    if not text:
+        return None
+    return hmac.new(_keys()[1], text.encode("utf-8"), hashlib.sha256).hexdigest()

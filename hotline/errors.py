@@ -1,0 +1,51 @@
+"""The HotlineError base class and the error pages (a 500 rolls back and shows only an id)."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from hotline.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+class HotlineError(Exception):
+    """A rule of the domain was broken; the message is safe to show to the user (translatable)."""
+
+    def __init__(self, message: object = "") -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes[
+        "text/html"
+    ]
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+        code = exc.code or 500
+        if _wants_json():
+            return jsonify(error=exc.name, status=code), code
+        template = f"errors/{code}.html" if code in (400, 403, 404, 413, 429) else "errors/generic.html"
+        response = render_template(template, code=code, name=exc.name), code
+        return response
+
+    @app.errorhandler(Exception)
+    def server_error(exc: Exception):  # type: ignore[no-untyped-def]
+        db.session.rollback()
+        error_id = secrets.token_hex(6)
+        log.exception("unhandled error id=%s endpoint=%s", error_id, request.endpoint)
+        if _wants_json():
+            return jsonify(error="Internal Server Error", status=500, error_id=error_id), 500
+        return render_template("errors/500.html", error_id=error_id), 500

@@ -1,0 +1,8 @@
+"""Every domain's models, imported in one place for Alembic and `flask shell`."""
+
+from hotline.audit.models import AuditEvent
+from hotline.auth.models import User, UserSession
+from hotline.partners.models import Partner
+from hotline.reference.models import ExploitationForm, Province, Region
+
+__all__ = ["AuditEvent", "ExploitationForm", "Partner", "Province", "Region", "User", "UserSession"]

@@ -1,0 +1,1 @@
+"""Partner organisations of the multi-sector working group against trafficking."""

@@ -1,0 +1,1 @@
+"""Reference data: regions and provinces of Peru (INEI ubigeo) and forms of exploitation."""
