@@ -2,7 +2,8 @@
 
 from hotline.audit.models import AuditEvent
 from hotline.auth.models import User, UserSession
+from hotline.calls.models import Call
 from hotline.partners.models import Partner
 from hotline.reference.models import ExploitationForm, Province, Region
 
-__all__ = ["AuditEvent", "ExploitationForm", "Partner", "Province", "Region", "User", "UserSession"]
+__all__ = ["AuditEvent", "Call", "ExploitationForm", "Partner", "Province", "Region", "User", "UserSession"]

@@ -37,7 +37,7 @@ def database_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
 def app(database_uri: str) -> Iterator[Flask]:
     app = create_app(type("RunConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": database_uri}))
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
         from hotline.partners.services import seed_partners
         from hotline.reference.services import seed_reference
 
