@@ -180,10 +180,20 @@ def register_template_helpers(app: Flask) -> None:
         except Exception:  # noqa: BLE001  (an error page has no endpoint to rebuild)
             return url_for("awareness.home", lang=code)
 
+    def field_attrs(described: str, errors: list) -> dict[str, str]:
+        attrs = {"aria-describedby": described} if described else {}
+        if errors:
+            attrs["aria-invalid"] = "true"
+        return attrs
+
     def role_label(role: str) -> object:
         return ROLE_LABELS.get(Role(role), role)
 
     app.jinja_env.globals.update(
-        current_lang=current_language, lang_url=lang_url, nav_items=nav_items, role_label=role_label
+        current_lang=current_language,
+        lang_url=lang_url,
+        nav_items=nav_items,
+        role_label=role_label,
+        field_attrs=field_attrs,
     )
     app.after_request(remember_language)

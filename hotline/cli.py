@@ -14,6 +14,8 @@ from hotline.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+# Templates live in folders such as _macros, which Babel skips by default.
+EXTRACT_ARGS = ("-F", "babel.cfg", "-k", "_l", "--no-location", "--ignore-dirs", ".* __pycache__")
 
 DEMO_USERS = [
     # (e-mail, role, partner code, name, password) — demo only, printed by `make run`.
@@ -101,7 +103,7 @@ def _pybabel(*args: str) -> None:
 @translate.command("update")
 def translate_update() -> None:
     """Extract every marked string and merge it into the .po files."""
-    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "-o", "messages.pot", ".")
+    _pybabel("extract", *EXTRACT_ARGS, "-o", "messages.pot", ".")
     _pybabel("update", "-i", "messages.pot", "-d", str(TRANSLATIONS), "--no-fuzzy-matching")
     (ROOT / "messages.pot").unlink()
 

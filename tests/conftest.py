@@ -70,7 +70,15 @@ def db(app: Flask) -> Iterator[orm.scoped_session]:
 
 
 class Client(FlaskClient):
-    """A test client that fetches a CSRF token like a browser would."""
+    """A test client that fetches a CSRF token like a browser would.
+
+    Each request runs in a fresh app context, as in production: otherwise the test's own app
+    context (and its `g`) would be shared by every request.
+    """
+
+    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
     def csrf_token(self, page: str | None = None) -> str:
         html = self.get(page or "/login").get_data(as_text=True)

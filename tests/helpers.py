@@ -1,0 +1,41 @@
+"""Small helpers shared by tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event, func, select
+
+from hotline.audit.models import AuditEvent
+from hotline.extensions import db
+
+
+@contextmanager
+def count_queries() -> Iterator[list[str]]:
+    """Collect the SQL statements run inside the block."""
+    statements: list[str] = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            statements.append(statement)
+
+    engine = db.session.get_bind()
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+
+
+def audit_count(action: str, **filters: object) -> int:
+    query = select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action)
+    for key, value in filters.items():
+        query = query.where(getattr(AuditEvent, key) == value)
+    return db.session.scalar(query) or 0
+
+
+def last_audit(action: str) -> AuditEvent | None:
+    return db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id.desc()).limit(1)
+    )
