@@ -32,9 +32,7 @@ class Config:
 
     ENV_NAME = "base"
     SECRET_KEY = _env("SECRET_KEY")
-    SQLALCHEMY_DATABASE_URI = database_url(
-        _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'hotline.db'}")
-    )
+    SQLALCHEMY_DATABASE_URI = database_url(_env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'hotline.db'}"))
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
 
     # Field encryption (Fernet keys, comma-separated: the first encrypts, all decrypt).
@@ -47,6 +45,13 @@ class Config:
     TWILIO_ACCOUNT_SID = _env("TWILIO_ACCOUNT_SID")
     TWILIO_AUTH_TOKEN = _env("TWILIO_AUTH_TOKEN")
     TWILIO_FROM_NUMBER = _env("TWILIO_FROM_NUMBER")
+    # Telephony (hotline/telephony): comma-separated E.164 numbers or sip: URIs rung together,
+    # the line dialled when the app fails, "label=+51..." entries (;-separated) offered for warm
+    # hand-offs, and the hours the operators answer ("24/7" or "08:00-20:00", Lima time).
+    TWILIO_OPERATOR_NUMBERS = _env("TWILIO_OPERATOR_NUMBERS", "")
+    TWILIO_BACKUP_NUMBER = _env("TWILIO_BACKUP_NUMBER")
+    TWILIO_HANDOFF_NUMBERS = _env("TWILIO_HANDOFF_NUMBERS", "")
+    HOTLINE_OPENING_HOURS = _env("HOTLINE_OPENING_HOURS", "24/7")
     SMTP_URL = _env("SMTP_URL")
     REDIS_URL = _env("REDIS_URL")
 
@@ -93,14 +98,14 @@ class DevelopmentConfig(Config):
 class TestConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
-    SECRET_KEY = "test-secret-key"
+    SECRET_KEY = "test-secret-key"  # noqa: S105  (tests only)
     HOTLINE_DATA_KEY = "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktdGVzdCE="
     # tests/conftest.py points this at a temporary SQLite file or at TEST_DATABASE_URL.
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     RATELIMIT_STORAGE_URI = "memory://"
     HOTLINE_PUBLIC_URL = "https://hotline.example.test"
     TWILIO_ACCOUNT_SID = "AC" + "0" * 32
-    TWILIO_AUTH_TOKEN = "test-auth-token"
+    TWILIO_AUTH_TOKEN = "test-auth-token"  # noqa: S105  (tests only)
     TWILIO_FROM_NUMBER = "+15005550006"
 
 

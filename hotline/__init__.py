@@ -26,8 +26,13 @@ CSP = {
 }
 
 # Endpoints a user who must change their password may still reach.
-_PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout", "static", "core.healthz",
-                              "core.language"}
+_PASSWORD_CHANGE_ENDPOINTS = {
+    "auth.change_password",
+    "auth.logout",
+    "static",
+    "core.healthz",
+    "core.language",
+}
 
 
 def create_app(config: Any = None) -> Flask:
@@ -128,9 +133,9 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    from hotline.auth import services as auth_services
     from hotline.auth.access import access_of
     from hotline.auth.views import SESSION_KEY, end_browser_session
-    from hotline.auth import services as auth_services
     from hotline.i18n import requested_language
 
     @app.before_request

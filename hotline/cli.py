@@ -55,8 +55,9 @@ def demo() -> None:
 
     for email, role, partner, name, password in DEMO_USERS:
         if services.get_user_by_email(email) is None:
-            services.create_user(email=email, role=Role(role), password=password, name=name,
-                                 partner_code=partner)
+            services.create_user(
+                email=email, role=Role(role), password=password, name=name, partner_code=partner
+            )
     db.session.commit()
     click.echo("Demo accounts (development only):")
     for email, role, partner, _name, password in DEMO_USERS:
@@ -69,8 +70,9 @@ users = AppGroup("users", help="Manage user accounts.")
 
 @users.command("create")
 @click.option("--email", required=True)
-@click.option("--role", required=True,
-              type=click.Choice(["operator", "coordinator", "manager", "admin", "partner"]))
+@click.option(
+    "--role", required=True, type=click.Choice(["operator", "coordinator", "manager", "admin", "partner"])
+)
 @click.option("--partner", "partner_code", default=None, help="Partner code (partner users).")
 @click.option("--name", default="")
 def users_create(email: str, role: str, partner_code: str | None, name: str) -> None:
@@ -84,8 +86,9 @@ def users_create(email: str, role: str, partner_code: str | None, name: str) -> 
     else:
         password = sys.stdin.readline().rstrip("\r\n")
     try:
-        user = services.create_user(email=email, role=Role(role), password=password, name=name,
-                                    partner_code=partner_code)
+        user = services.create_user(
+            email=email, role=Role(role), password=password, name=name, partner_code=partner_code
+        )
     except HotlineError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc

@@ -48,7 +48,11 @@ def remember_language(response):  # type: ignore[no-untyped-def]
     chosen = requested_language()
     if chosen and request.cookies.get(LANG_COOKIE) != chosen:
         response.set_cookie(
-            LANG_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+            LANG_COOKIE,
+            chosen,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            httponly=True,
             secure=current_app.config["SESSION_COOKIE_SECURE"],
         )
     return response

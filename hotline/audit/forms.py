@@ -3,7 +3,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
-from wtforms.validators import NumberRange, Optional, Length, ValidationError
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 
 class AuditFilterForm(FlaskForm):
@@ -18,8 +19,12 @@ class AuditFilterForm(FlaskForm):
     object_id = StringField(_l("Object id"), validators=[Optional(), Length(max=64)])
     outcome = SelectField(
         _l("Outcome"),
-        choices=[("", _l("Any")), ("success", _l("Success")), ("failure", _l("Failure")),
-                 ("denied", _l("Denied"))],
+        choices=[
+            SelectChoice("", _l("Any")),
+            SelectChoice("success", _l("Success")),
+            SelectChoice("failure", _l("Failure")),
+            SelectChoice("denied", _l("Denied")),
+        ],
         validators=[Optional()],
     )
     since = DateField(_l("From"), validators=[Optional()])

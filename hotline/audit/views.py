@@ -36,8 +36,11 @@ def index():  # type: ignore[no-untyped-def]
         )
     page = max(request.args.get("page", 1, type=int), 1)
     pagination = db.paginate(
-        services.audit_query(filters), page=page,
-        per_page=current_app.config["AUDIT_PAGE_SIZE"], error_out=False, count=False,
+        services.audit_query(filters),
+        page=page,
+        per_page=current_app.config["AUDIT_PAGE_SIZE"],
+        error_out=False,
+        count=False,
     )
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("audit/index.html", form=form, pagination=pagination, args=args)

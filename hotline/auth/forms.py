@@ -3,7 +3,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from hotline.auth import passwords
 from hotline.auth.models import Role
@@ -17,8 +18,8 @@ ROLE_LABELS = {
 }
 
 
-def role_choices() -> list[tuple[str, object]]:
-    return [(role.value, label) for role, label in ROLE_LABELS.items()]
+def role_choices() -> list[SelectChoice]:
+    return [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
 
 
 class LoginForm(FlaskForm):
@@ -63,7 +64,7 @@ class PasswordChangeForm(FlaskForm):
 
 
 class _PartnerChoiceMixin:
-    partner = SelectField(_l("Partner organisation"), choices=[], validators=[Optional()])
+    partner = SelectField(_l("Partner organisation"), choices=[])
 
     def validate_partner(self, field: SelectField) -> None:
         role = self.role.data  # type: ignore[attr-defined]
@@ -74,8 +75,9 @@ class _PartnerChoiceMixin:
 
 
 class UserForm(_PartnerChoiceMixin, FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(check_deliverability=False),
-                                                  Length(max=254)])
+    email = EmailField(
+        _l("E-mail"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)]
+    )
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
     role = SelectField(_l("Role"), choices=role_choices(), validators=[DataRequired()])
     password = PasswordField(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from functools import cache
 from importlib import resources
@@ -39,10 +40,8 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
 
 
 def _dummy_verify(password: str) -> None:
-    try:
+    with contextlib.suppress(VerificationError):
         _hasher.verify(_DUMMY_HASH, password)
-    except VerificationError:
-        pass
 
 
 def needs_rehash(stored_hash: str) -> bool:

@@ -59,20 +59,33 @@ def authenticate(email: str, password: str, *, now: datetime | None = None) -> L
     user = get_user_by_email(email) if len(email) <= 254 else None
     if user is None:
         passwords.verify_password(None, password)  # same cost as a real check
-        audit.record("auth.login_failed", object_type="user", outcome=Outcome.FAILURE,
-                     summary="unknown account")
+        audit.record(
+            "auth.login_failed", object_type="user", outcome=Outcome.FAILURE, summary="unknown account"
+        )
         raise AuthError()
     if user.locked_until is not None and user.locked_until > now:
         passwords.verify_password(None, password)
-        audit.record("auth.login_locked", actor=user, object_type="user", object_id=user.id,
-                     outcome=Outcome.DENIED, summary="attempt while locked")
+        audit.record(
+            "auth.login_locked",
+            actor=user,
+            object_type="user",
+            object_id=user.id,
+            outcome=Outcome.DENIED,
+            summary="attempt while locked",
+        )
         raise AuthError()
     if not passwords.verify_password(user.password_hash, password):
         _register_failure(user, now)
         raise AuthError()
     if not user.is_active:
-        audit.record("auth.login_failed", actor=user, object_type="user", object_id=user.id,
-                     outcome=Outcome.DENIED, summary="account deactivated")
+        audit.record(
+            "auth.login_failed",
+            actor=user,
+            object_type="user",
+            object_id=user.id,
+            outcome=Outcome.DENIED,
+            summary="account deactivated",
+        )
         raise AuthError()
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
@@ -89,24 +102,33 @@ def _register_failure(user: User, now: datetime) -> None:
     # One atomic UPDATE, so concurrent failures on several workers all count.
     if window_open:
         db.session.execute(
-            update(User)
-            .where(User.id == user.id)
-            .values(failed_login_count=User.failed_login_count + 1)
+            update(User).where(User.id == user.id).values(failed_login_count=User.failed_login_count + 1)
         )
     else:
         db.session.execute(
             update(User).where(User.id == user.id).values(failed_login_count=1, first_failed_login_at=now)
         )
     db.session.refresh(user)
-    audit.record("auth.login_failed", actor=user, object_type="user", object_id=user.id,
-                 outcome=Outcome.FAILURE, summary="wrong password")
+    audit.record(
+        "auth.login_failed",
+        actor=user,
+        object_type="user",
+        object_id=user.id,
+        outcome=Outcome.FAILURE,
+        summary="wrong password",
+    )
     if user.failed_login_count >= threshold:
         user.locked_until = now + window
         user.failed_login_count = 0
         user.first_failed_login_at = None
-        audit.record("auth.lockout", actor=user, object_type="user", object_id=user.id,
-                     outcome=Outcome.DENIED,
-                     summary=f"locked for {int(window.total_seconds() // 60)} minutes")
+        audit.record(
+            "auth.lockout",
+            actor=user,
+            object_type="user",
+            object_id=user.id,
+            outcome=Outcome.DENIED,
+            summary=f"locked for {int(window.total_seconds() // 60)} minutes",
+        )
 
 
 # --- two-factor -----------------------------------------------------------------------------
@@ -140,8 +162,14 @@ def verify_totp(user: User, code: str, *, now: datetime | None = None) -> bool:
     step = _accepted_step(crypto.decrypt(user.totp_secret), code, now)
     if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
         summary = "replayed code" if step is not None else "wrong code"
-        audit.record("auth.totp_failed", actor=user, object_type="user", object_id=user.id,
-                     outcome=Outcome.FAILURE, summary=summary)
+        audit.record(
+            "auth.totp_failed",
+            actor=user,
+            object_type="user",
+            object_id=user.id,
+            outcome=Outcome.FAILURE,
+            summary=summary,
+        )
         return False
     user.totp_last_step = step
     return True
@@ -171,9 +199,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
 
 
-def start_session(
-    user: User, *, ip: str | None, user_agent: str | None, now: datetime | None = None
-) -> str:
+def start_session(user: User, *, ip: str | None, user_agent: str | None, now: datetime | None = None) -> str:
     """Open a new server-side session and return its secret token (for the signed cookie)."""
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
@@ -215,8 +241,13 @@ def check_session(token: str | None, *, now: datetime | None = None) -> UserSess
         reason = "deactivated"
     if reason:
         row.revoked_at, row.revoked_reason = now, reason
-        audit.record("auth.session_ended", actor=row.user, object_type="user",
-                     object_id=row.user_id, summary=f"session ended: {reason}")
+        audit.record(
+            "auth.session_ended",
+            actor=row.user,
+            object_type="user",
+            object_id=row.user_id,
+            summary=f"session ended: {reason}",
+        )
         return None
     if now - row.last_seen_at >= TOUCH_INTERVAL:
         row.last_seen_at = now
@@ -242,9 +273,12 @@ def revoke_sessions(user: User, *, reason: str, now: datetime | None = None) -> 
 
 
 def count_live_sessions(user: User) -> int:
-    return db.session.scalar(
-        select(func.count()).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count()).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+        )
+        or 0
+    )
 
 
 # --- user administration --------------------------------------------------------------------
@@ -294,8 +328,13 @@ def create_user(
     )
     db.session.add(user)
     db.session.flush()
-    audit.record("user.create", actor=actor, object_type="user", object_id=user.id,
-                 summary=f"role={role.value}" + (f" partner={partner.code}" if partner else ""))
+    audit.record(
+        "user.create",
+        actor=actor,
+        object_type="user",
+        object_id=user.id,
+        summary=f"role={role.value}" + (f" partner={partner.code}" if partner else ""),
+    )
     return user
 
 
@@ -308,8 +347,13 @@ def change_role(user: User, *, role: Role, partner_code: str | None, actor: User
     user.partner_id = partner.id if partner else None
     # A change of role or organisation ends the user's sessions, so old rights stop at once.
     revoke_sessions(user, reason="role_changed")
-    audit.record("user.change_role", actor=actor, object_type="user", object_id=user.id,
-                 summary=f"{before} -> role={user.role} partner_id={user.partner_id}")
+    audit.record(
+        "user.change_role",
+        actor=actor,
+        object_type="user",
+        object_id=user.id,
+        summary=f"{before} -> role={user.role} partner_id={user.partner_id}",
+    )
     return user
 
 
@@ -319,8 +363,9 @@ def set_active(user: User, *, active: bool, actor: User) -> User:
     user.is_active = active
     if not active:
         revoke_sessions(user, reason="deactivated")
-    audit.record("user.activate" if active else "user.deactivate", actor=actor,
-                 object_type="user", object_id=user.id)
+    audit.record(
+        "user.activate" if active else "user.deactivate", actor=actor, object_type="user", object_id=user.id
+    )
     return user
 
 
@@ -338,8 +383,14 @@ def reset_password(user: User, *, actor: User) -> str:
 
 def change_password(user: User, *, current: str, new: str) -> None:
     if not passwords.verify_password(user.password_hash, current):
-        audit.record("user.change_password", actor=user, object_type="user", object_id=user.id,
-                     outcome=Outcome.FAILURE, summary="wrong current password")
+        audit.record(
+            "user.change_password",
+            actor=user,
+            object_type="user",
+            object_id=user.id,
+            outcome=Outcome.FAILURE,
+            summary="wrong current password",
+        )
         raise UserError(_l("The current password is not correct."))
     if current == new:
         raise UserError(_l("The new password must be different from the current one."))
@@ -355,5 +406,4 @@ def set_locale(user: User, locale: str) -> None:
 
 
 def list_users(page: int, per_page: int = 50):
-    return db.paginate(select(User).order_by(User.email), page=page, per_page=per_page,
-                       error_out=False)
+    return db.paginate(select(User).order_by(User.email), page=page, per_page=per_page, error_out=False)

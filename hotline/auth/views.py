@@ -5,17 +5,23 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import segno
-from flask import (Blueprint, current_app, flash, g, redirect, render_template, request, session,
-                   url_for)
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from markupsafe import Markup
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from hotline.auth import services
 from hotline.auth.access import login_required, public, role_required
-from hotline.auth.forms import (ConfirmForm, LoginForm, PasswordChangeForm, TotpEnableForm,
-                                TotpForm, UserForm, UserRoleForm)
+from hotline.auth.forms import (
+    ConfirmForm,
+    LoginForm,
+    PasswordChangeForm,
+    TotpEnableForm,
+    TotpForm,
+    UserForm,
+    UserRoleForm,
+)
 from hotline.auth.models import Role, User
 from hotline.database import utcnow
 from hotline.errors import HotlineError
@@ -90,8 +96,11 @@ def login():  # type: ignore[no-untyped-def]
                 db.session.commit()
                 next_url = request.args.get("next")
                 session.clear()
-                session[PENDING_KEY] = {"user_id": result.user.id, "at": utcnow().timestamp(),
-                                        "next": next_url}
+                session[PENDING_KEY] = {
+                    "user_id": result.user.id,
+                    "at": utcnow().timestamp(),
+                    "next": next_url,
+                }
                 return redirect(url_for("auth.login_totp"))
             return _finish_login(result.user, request.args.get("next"))
     form.password.data = ""
@@ -137,8 +146,7 @@ def change_password():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         user = current_user._get_current_object()
         try:
-            services.change_password(user, current=form.current_password.data,
-                                     new=form.new_password.data)
+            services.change_password(user, current=form.current_password.data, new=form.new_password.data)
         except HotlineError as exc:
             db.session.commit()  # nothing changed but the audit row of the failed attempt
             form.current_password.errors = [str(exc)]
@@ -164,9 +172,8 @@ def account():  # type: ignore[no-untyped-def]
         flash(_("The code is not correct. Check the time on your phone and try again."), "error")
     qr = None
     if not user.has_totp:
-        qr = Markup(segno.make(services.totp_uri(user, secret), error="m").svg_inline(scale=4))
-    return render_template("auth/account.html", form=form, secret=secret, qr=qr,
-                           disable_form=ConfirmForm())
+        qr = segno.make(services.totp_uri(user, secret), error="m").svg_data_uri(scale=4)
+    return render_template("auth/account.html", form=form, secret=secret, qr=qr, disable_form=ConfirmForm())
 
 
 @bp.route("/account/2fa/disable", methods=["POST"])
@@ -182,12 +189,12 @@ def disable_totp():  # type: ignore[no-untyped-def]
 # --- admin: users ---------------------------------------------------------------------------
 
 
-def _partner_choices() -> list[tuple[str, str]]:
+def _partner_choices() -> list[SelectChoice]:
     from hotline.i18n import current_language
 
     lang = current_language()
     partners = db.session.scalars(select(Partner).where(Partner.is_active).order_by(Partner.code))
-    return [("", "—")] + [(p.code, f"{p.code} · {p.name(lang)}") for p in partners]
+    return [SelectChoice("", "—")] + [SelectChoice(p.code, f"{p.code} · {p.name(lang)}") for p in partners]
 
 
 @bp.route("/admin/users")
@@ -205,9 +212,13 @@ def user_new():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         try:
             user = services.create_user(
-                email=form.email.data, role=Role(form.role.data), password=form.password.data,
-                name=form.name.data, partner_code=form.partner.data or None,
-                must_change_password=True, actor=current_user,
+                email=form.email.data,
+                role=Role(form.role.data),
+                password=form.password.data,
+                name=form.name.data,
+                partner_code=form.partner.data or None,
+                must_change_password=True,
+                actor=current_user,
             )
         except HotlineError as exc:
             db.session.rollback()
@@ -230,8 +241,9 @@ def user_edit(user_id: int):  # type: ignore[no-untyped-def]
         form.partner.data = user.partner.code if user.partner else ""
     if form.validate_on_submit():
         try:
-            services.change_role(user, role=Role(form.role.data),
-                                 partner_code=form.partner.data or None, actor=current_user)
+            services.change_role(
+                user, role=Role(form.role.data), partner_code=form.partner.data or None, actor=current_user
+            )
         except HotlineError as exc:
             db.session.rollback()
             flash(str(exc), "error")
@@ -239,8 +251,13 @@ def user_edit(user_id: int):  # type: ignore[no-untyped-def]
             db.session.commit()
             flash(_("Role saved. The user's open sessions were ended."), "success")
             return redirect(url_for("auth.user_edit", user_id=user.id))
-    return render_template("auth/user_edit.html", user=user, form=form, action_form=ConfirmForm(),
-                           live_sessions=services.count_live_sessions(user))
+    return render_template(
+        "auth/user_edit.html",
+        user=user,
+        form=form,
+        action_form=ConfirmForm(),
+        live_sessions=services.count_live_sessions(user),
+    )
 
 
 @bp.route("/admin/users/<int:user_id>/<any(activate, deactivate):action>", methods=["POST"])
@@ -255,8 +272,12 @@ def user_set_active(user_id: int, action: str):  # type: ignore[no-untyped-def]
             flash(str(exc), "error")
         else:
             db.session.commit()
-            flash(_("Account activated.") if user.is_active else
-                  _("Account deactivated. Its sessions were ended."), "success")
+            flash(
+                _("Account activated.")
+                if user.is_active
+                else _("Account deactivated. Its sessions were ended."),
+                "success",
+            )
     return redirect(url_for("auth.user_edit", user_id=user.id))
 
 

@@ -13,8 +13,15 @@ def seed_partners() -> int:
     rows = []
     for row in read_csv("partners.csv"):
         PartnerKind(row["kind"])  # an unknown kind in the file is a bug: fail loudly
-        rows.append({"code": row["code"], "name_es": row["name_es"], "name_en": row["name_en"],
-                     "kind": row["kind"], "role": row["role"]})
+        rows.append(
+            {
+                "code": row["code"],
+                "name_es": row["name_es"],
+                "name_en": row["name_en"],
+                "kind": row["kind"],
+                "role": row["role"],
+            }
+        )
     return upsert(Partner, "code", rows)
 
 

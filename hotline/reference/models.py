@@ -19,9 +19,7 @@ class Province(db.Model):
     __tablename__ = "provinces"
 
     ubigeo: Mapped[str] = mapped_column(String(6), primary_key=True)
-    region_ubigeo: Mapped[str] = mapped_column(
-        ForeignKey("regions.ubigeo"), nullable=False, index=True
-    )
+    region_ubigeo: Mapped[str] = mapped_column(ForeignKey("regions.ubigeo"), nullable=False, index=True)
     name: Mapped[str] = mapped_column(String(120), nullable=False)
 
 

@@ -44,8 +44,7 @@ def seed_reference() -> dict[str, int]:
         for r in read_csv("ubigeo_provinces.csv")
     ]
     forms = [
-        {"code": r["code"], "name_es": r["name_es"], "name_en": r["name_en"],
-         "legal_basis": r["legal_basis"]}
+        {"code": r["code"], "name_es": r["name_es"], "name_en": r["name_en"], "legal_basis": r["legal_basis"]}
         for r in read_csv("exploitation_types.csv")
     ]
     return {

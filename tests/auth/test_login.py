@@ -89,9 +89,7 @@ def test_failures_outside_the_window_do_not_lock(client, make_user):
 
 def test_login_rate_limit_per_ip(app, client, make_user):
     user = make_user()
-    statuses = [
-        _login(client, user.email, "wrong password 123").status_code for _ in range(21)
-    ]
+    statuses = [_login(client, user.email, "wrong password 123").status_code for _ in range(21)]
     assert statuses[-1] == 429
     assert 429 not in statuses[:20]
 
@@ -126,8 +124,14 @@ def test_session_id_changes_at_login(client, make_user):
 
 @pytest.mark.parametrize(
     "target",
-    ["https://evil.example", "//evil.example", "/\\evil.example", "http:/evil.example", "javascript:alert(1)",
-     "\x00/app"],
+    [
+        "https://evil.example",
+        "//evil.example",
+        "/\\evil.example",
+        "http:/evil.example",
+        "javascript:alert(1)",
+        "\x00/app",
+    ],
 )
 def test_open_redirect_refused(client, make_user, target):
     user = make_user()

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.exc import DatabaseError
+
+from hotline.audit import services
+from hotline.audit.models import AuditEvent
+from tests.factories import DEFAULT_PASSWORD
+from tests.helpers import count_queries
+
+
+def test_audit_row_shares_the_transaction(db, make_user):
+    user = make_user()
+    savepoint = db.begin_nested()
+    services.record("test.thing", actor=user, object_type="user", object_id=user.id)
+    savepoint.rollback()
+    assert db.query(AuditEvent).filter_by(action="test.thing").count() == 0
+
+
+def test_audit_rows_are_append_only(db, make_user):
+    event = services.record("test.append_only", actor=make_user())
+    event.summary = "tampered"
+    with pytest.raises(DatabaseError, match="append-only"):
+        db.flush()
+
+
+def test_login_records_ip_and_role(client, make_user, db):
+    user = make_user(role="coordinator")
+    client.post_form(
+        "/login",
+        {"email": user.email, "password": DEFAULT_PASSWORD},
+        environ_base={"REMOTE_ADDR": "10.9.8.7"},
+    )
+    event = db.query(AuditEvent).filter_by(action="auth.login", actor_id=user.id).one()
+    assert event.ip == "10.9.8.7"
+    assert event.actor_role == "coordinator"
+
+
+def test_audit_page_filters(client, login, make_user, db):
+    admin = login("admin")
+    other = make_user()
+    services.record("case.view", actor=other, object_type="case", object_id=42)
+    services.record("case.view", actor=other, object_type="case", object_id=43)
+    db.flush()
+    html = client.get("/admin/audit/?action=case.&object_id=42").get_data(as_text=True)
+    assert "case 42" in html and "case 43" not in html
+    html = client.get(f"/admin/audit/?actor_id={admin.id}").get_data(as_text=True)
+    assert "auth.login" in html and "case.view" not in html
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "since=2026-02-30",
+        "since=2026-05-01&until=2026-01-01",
+        "actor_id=abc",
+        "outcome=bogus",
+        "action=" + "x" * 500,
+        "page=-1",
+        "page=99999",
+        "object_id=%27%3B%20DROP%20TABLE%20users%3B--",
+    ],
+)
+def test_audit_page_bad_input_never_500(client, login, query):
+    login("admin")
+    assert client.get(f"/admin/audit/?{query}").status_code == 200
+
+
+def test_audit_page_query_count_is_bounded(client, login, make_user, db):
+    login("admin")
+    user = make_user()
+    for i in range(120):
+        services.record("bulk.event", actor=user, object_type="x", object_id=i)
+    db.flush()
+    with count_queries() as statements:
+        assert client.get("/admin/audit/").status_code == 200
+    assert len(statements) <= 6, statements
+
+
+def test_no_route_changes_audit_rows(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("audit."):
+            assert rule.methods <= {"GET", "HEAD", "OPTIONS"}

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from hotline.auth.models import User
+
+
+def test_users_create_reads_the_password_from_stdin(app, db):
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "Focal@MIMP.pe",
+            "--role",
+            "partner",
+            "--partner",
+            "MIMP",
+            "--name",
+            "Focal",
+        ],
+        input="una-clave-bastante-larga\n",
+    )
+    assert result.exit_code == 0, result.output
+    user = db.scalar(select(User).where(User.email == "focal@mimp.pe"))
+    assert user.partner.code == "MIMP"
+    assert "una-clave" not in result.output
+
+
+def test_users_create_refuses_a_weak_password(app, db):
+    result = app.test_cli_runner().invoke(
+        args=["users", "create", "--email", "w@x.pe", "--role", "operator"], input="short\n"
+    )
+    assert result.exit_code != 0
+    assert db.scalar(select(User).where(User.email == "w@x.pe")) is None
+
+
+def test_users_create_refuses_a_partner_without_organisation(app, db):
+    result = app.test_cli_runner().invoke(
+        args=["users", "create", "--email", "p@x.pe", "--role", "partner"], input="una-clave-bastante-larga\n"
+    )
+    assert result.exit_code != 0
+
+
+def test_demo_accounts(app, db):
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0
+    assert "admin@demo.pe" in result.output
+    assert db.scalar(select(User).where(User.email == "fiscalia@demo.pe")).partner.code == "MP-FISTRAP"
