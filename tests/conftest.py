@@ -46,6 +46,8 @@ def app(database_uri: str) -> Iterator[Flask]:
         _db.session.commit()
         _db.session.remove()
     yield app
+    with app.app_context():
+        _db.engine.dispose()  # close pooled connections before the interpreter collects them
 
 
 @pytest.fixture

@@ -70,3 +70,21 @@ def test_audit_rows_cannot_be_changed_or_deleted(fresh_app):
         for statement in ("UPDATE audit_events SET action = 'x'", "DELETE FROM audit_events"):
             with pytest.raises(Exception, match="append-only"), db.engine.begin() as conn:
                 conn.execute(text(statement))
+
+
+def test_flask_db_check_finds_no_drift(fresh_app):
+    with fresh_app.app_context():
+        upgrade()
+    result = fresh_app.test_cli_runner().invoke(args=["db", "check"])
+    assert result.exit_code == 0, result.output
+
+
+def test_foreign_keys_are_enforced(db):
+    from sqlalchemy.exc import IntegrityError
+
+    from hotline.reference.models import Province
+
+    db.add(Province(ubigeo="9999", region_ubigeo="99", name="Nowhere"))
+    with pytest.raises(IntegrityError):
+        db.flush()
+    db.rollback()

@@ -190,3 +190,33 @@ def test_deactivated_account_cannot_log_in(client, make_user):
 def test_logout_needs_post(client, login):
     login()
     assert client.get("/logout").status_code == 405
+
+
+def test_brute_force_from_rotating_ips_is_soft_locked(client, make_user):
+    """Item 13: the lockout is per account, so changing IP does not help (at most 20 tries/hour)."""
+    user = make_user()
+    with freeze_time(utcnow()) as frozen:
+        for minute in range(60):
+            ip = f"203.0.113.{minute % 250}"
+            _login(client, user.email, "wrong password 123", environ_base={"REMOTE_ADDR": ip})
+            frozen.tick(timedelta(minutes=1))
+    failures = audit_count("auth.login_failed", actor_id=user.id)
+    assert failures <= 100
+    assert audit_count("auth.lockout", actor_id=user.id) >= 3
+
+
+def test_unknown_user_costs_a_password_hash(client, monkeypatch):
+    """Item 14: an unknown e-mail still runs one argon2 verification (similar timing)."""
+    from hotline.auth import passwords
+
+    calls = []
+    real = passwords._hasher
+
+    class Spy:
+        def verify(self, *args):  # type: ignore[no-untyped-def]
+            calls.append(1)
+            return real.verify(*args)
+
+    monkeypatch.setattr(passwords, "_hasher", Spy())
+    _login(client, "nobody@hotline.test", "some password 123")
+    assert calls == [1]
