@@ -60,6 +60,7 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STRATEGY = "moving-window"
     LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "20 per minute; 100 per hour")
+    TIP_RATE_LIMIT = _env("TIP_RATE_LIMIT", "5 per hour")
 
     # Sessions: the cookie carries only a signed session id; the row in user_sessions decides.
     SESSION_COOKIE_NAME = "hotline_session"

@@ -31,7 +31,7 @@ QUICK_EXIT_URL = "https://www.google.com/search?q=clima"
 
 
 def tip_rate_limit() -> str:
-    return current_app.config.get("TIP_RATE_LIMIT", "5 per hour")
+    return current_app.config["TIP_RATE_LIMIT"]
 
 
 def _hotline_number() -> str:
