@@ -126,9 +126,13 @@ def register_blueprints(app: Flask) -> None:
     from hotline.audit.views import bp as audit_bp
     from hotline.auth.views import bp as auth_bp
     from hotline.awareness.views import bp as awareness_bp
+    from hotline.calls.views import bp as calls_bp
+    from hotline.cases.views import bp as cases_bp
     from hotline.core import bp as core_bp
 
     for bp in (core_bp, auth_bp, audit_bp, awareness_bp):
+        app.register_blueprint(bp)
+    for bp in (calls_bp, cases_bp):
         app.register_blueprint(bp)
 
 

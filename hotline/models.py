@@ -3,7 +3,22 @@
 from hotline.audit.models import AuditEvent
 from hotline.auth.models import User, UserSession
 from hotline.calls.models import Call
+from hotline.cases.models import Case, CaseCounter, CaseHistory, CaseNote, Person
 from hotline.partners.models import Partner
 from hotline.reference.models import ExploitationForm, Province, Region
 
-__all__ = ["AuditEvent", "Call", "ExploitationForm", "Partner", "Province", "Region", "User", "UserSession"]
+__all__ = [
+    "AuditEvent",
+    "Call",
+    "Case",
+    "CaseCounter",
+    "CaseHistory",
+    "CaseNote",
+    "ExploitationForm",
+    "Partner",
+    "Person",
+    "Province",
+    "Region",
+    "User",
+    "UserSession",
+]

@@ -7,6 +7,9 @@ from factory.alchemy import SQLAlchemyModelFactory
 
 from hotline.auth.models import User
 from hotline.auth.passwords import hash_password
+from hotline.calls.models import Call
+from hotline.crypto import blind_index
+from hotline.database import utcnow
 from hotline.extensions import db
 from hotline.partners.services import get_partner_by_code
 
@@ -41,3 +44,21 @@ class UserFactory(SQLAlchemyModelFactory):
         if self.role != "partner":
             return None
         return get_partner_by_code(self.partner_code or "MP-FISTRAP").id
+
+
+# --- calls and cases (issue 3) -------------------------------------------------------------------
+
+
+class CallFactory(SQLAlchemyModelFactory):
+    """A contact waiting for its intake (cases are built through hotline.cases.services)."""
+
+    class Meta:
+        model = Call
+        sqlalchemy_session = _Session()
+        sqlalchemy_session_persistence = "flush"
+
+    channel = "phone"
+    status = "ended"
+    received_at = factory.LazyFunction(utcnow)
+    caller_number = None
+    caller_number_index = factory.LazyAttribute(lambda o: blind_index(o.caller_number, phone=True))

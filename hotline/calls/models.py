@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.database import EncryptedText, TimestampMixin, UTCDateTime, utcnow
 from hotline.extensions import db
@@ -64,9 +64,7 @@ class Call(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(20), nullable=False)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default=CallStatus.ENDED)
-    received_at: Mapped[datetime] = mapped_column(
-        UTCDateTime(), nullable=False, default=utcnow, index=True
-    )
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, index=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     duration_seconds: Mapped[int | None] = mapped_column(Integer)
     twilio_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -78,6 +76,10 @@ class Call(TimestampMixin, db.Model):
     kind: Mapped[str | None] = mapped_column(String(30))
     summary: Mapped[str | None] = mapped_column(EncryptedText())
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+
+    operator = relationship("User", foreign_keys=[operator_id])
+    case = relationship("Case", back_populates="calls")
 
     def __repr__(self) -> str:
         return f"<Call {self.id} {self.channel} {self.status}>"

@@ -1,0 +1,1 @@
+"""Cases: Case, Person (victim / suspect / witness / caller), notes, workflow, history and search."""
