@@ -450,3 +450,23 @@ def test_matching_cases_for_repeat_callers(three_cases):
     by_name = services.find_matching_cases(names=["maria jose ñañez perez"], phones=["000"])
     assert [(m.case.id, m.reasons) for m in by_name] == [(a.id, {"name"})]
     assert services.find_matching_cases(names=["Nadie"], phones=[]) == []
+
+
+def test_personal_data_still_reads_after_a_key_rotation(app, db, operator):
+    from cryptography.fernet import Fernet
+
+    case = make_case(operator, narrative=NARRATIVE)
+    person = make_person(case, operator, role="victim", name=NAME, phone=PHONE)
+    db.flush()
+    old_key = app.config["HOTLINE_DATA_KEY"]
+    try:
+        app.config["HOTLINE_DATA_KEY"] = Fernet.generate_key().decode() + "," + old_key  # new key first
+        db.expire_all()
+        assert db.get(Person, person.id).name == NAME and db.get(Case, case.id).narrative == NARRATIVE
+        services.update_case(db.get(Case, case.id), expected_version=None, actor=operator, narrative="nuevo")
+        db.flush()
+        db.expire_all()
+        assert db.get(Case, case.id).narrative == "nuevo"  # written with the new key, read back
+    finally:
+        app.config["HOTLINE_DATA_KEY"] = old_key
+        db.expire_all()

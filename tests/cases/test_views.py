@@ -562,3 +562,22 @@ def test_the_list_issues_a_bounded_number_of_queries(client, login, db):
     large = _count_list_queries(client, 60)
     assert small == large, (small, large)
     assert large <= 12
+
+
+def test_the_case_page_issues_a_bounded_number_of_queries(client, login, db):
+    from tests.factories import CallFactory
+
+    user = login("operator")
+    small, large = make_case(user), make_case(user)
+    make_person(small, user, role="victim", name="Una")
+    services.add_note(small, body="una nota", actor=user)
+    for i in range(15):
+        make_person(large, user, role=("victim", "suspect", "witness")[i % 3], name=f"Persona {i}")
+        services.add_note(large, body=f"nota {i}", actor=user)
+        CallFactory(status="logged", case_id=large.id, operator_id=user.id)
+    counts = []
+    for case in (small, large):
+        with count_queries() as statements:
+            assert client.get(f"/cases/{case.id}").status_code == 200
+        counts.append(len(statements))
+    assert counts[0] == counts[1] and counts[1] <= 15, counts
