@@ -37,6 +37,9 @@ class Config:
 
     # Field encryption (Fernet keys, comma-separated: the first encrypts, all decrypt).
     HOTLINE_DATA_KEY = _env("HOTLINE_DATA_KEY")
+    # Key of the blind indexes (exact search on encrypted values); defaults to one derived from the
+    # last data key. Changing it requires re-indexing.
+    HOTLINE_INDEX_KEY = _env("HOTLINE_INDEX_KEY")
 
     HOTLINE_PUBLIC_URL = _env("HOTLINE_PUBLIC_URL", "http://127.0.0.1:5000")
     HOTLINE_PUBLIC_NUMBER = _env("HOTLINE_PUBLIC_NUMBER", "1818")
@@ -87,6 +90,10 @@ class Config:
     # Number of trusted proxies in front of the app (X-Forwarded-For/Proto/Host); 0 = none.
     PROXY_COUNT = _env_int("PROXY_COUNT", 0)
     AUDIT_PAGE_SIZE = 50
+    # Referrals (hotline/referrals): hours a partner has to acknowledge a referral, by the case's
+    # risk; days a partner keeps read access to a referral after it was closed or declined.
+    REFERRAL_ACK_HOURS = {"urgent": 2, "high": 24, "normal": 72}
+    REFERRAL_PARTNER_ACCESS_DAYS = 180
 
 
 class DevelopmentConfig(Config):

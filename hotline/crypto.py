@@ -3,6 +3,8 @@
 Values are encrypted with Fernet (AES-128-CBC + HMAC) through MultiFernet, so keys can be rotated:
 `HOTLINE_DATA_KEY` holds one or more comma-separated keys; the first encrypts, all decrypt.
 Exact search on encrypted values goes through `blind_index`, a keyed HMAC of the normalised value.
+The index key is `HOTLINE_INDEX_KEY` when set, else derived from the LAST data key: rotating by
+putting a new key first leaves every stored index valid.
 """
 
 from __future__ import annotations
@@ -25,13 +27,14 @@ def _keys() -> tuple[MultiFernet, bytes]:
     raw = current_app.config.get("HOTLINE_DATA_KEY")
     if not raw:
         raise MissingDataKey("HOTLINE_DATA_KEY is not set")
-    cached = _cache.get(raw)
+    explicit_index_key = current_app.config.get("HOTLINE_INDEX_KEY") or ""
+    cached = _cache.get(raw + "|" + explicit_index_key)
     if cached is None:
         keys = [k.strip() for k in raw.split(",") if k.strip()]
         fernet = MultiFernet([Fernet(k) for k in keys])
-        # The blind-index key is derived from the first key so a separate secret is not needed.
-        index_key = hashlib.sha256(b"hotline-blind-index:" + keys[0].encode()).digest()
-        cached = _cache[raw] = (fernet, index_key)
+        seed = explicit_index_key or keys[-1]
+        index_key = hashlib.sha256(b"hotline-blind-index:" + seed.encode()).digest()
+        cached = _cache[raw + "|" + explicit_index_key] = (fernet, index_key)
     return cached
 
 

@@ -467,6 +467,9 @@ def test_personal_data_still_reads_after_a_key_rotation(app, db, operator):
         db.flush()
         db.expire_all()
         assert db.get(Case, case.id).narrative == "nuevo"  # written with the new key, read back
+        # Exact search still finds the person: the blind indexes do not change with the rotation.
+        found = services.find_matching_cases(names=[NAME.upper()], phones=[PHONE])
+        assert [m.case.id for m in found] == [case.id]
     finally:
         app.config["HOTLINE_DATA_KEY"] = old_key
         db.expire_all()
