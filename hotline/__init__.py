@@ -129,8 +129,10 @@ def register_blueprints(app: Flask) -> None:
     from hotline.calls.views import bp as calls_bp
     from hotline.cases.views import bp as cases_bp
     from hotline.core import bp as core_bp
+    from hotline.telephony.views import bp as telephony_bp
+    from hotline.telephony.views import staff_bp as telephony_staff_bp
 
-    for bp in (core_bp, auth_bp, audit_bp, awareness_bp):
+    for bp in (core_bp, auth_bp, audit_bp, awareness_bp, telephony_bp, telephony_staff_bp):
         app.register_blueprint(bp)
     for bp in (calls_bp, cases_bp):
         app.register_blueprint(bp)

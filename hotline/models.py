@@ -6,15 +6,19 @@ from hotline.calls.models import Call
 from hotline.cases.models import Case, CaseCounter, CaseHistory, CaseNote, Person
 from hotline.partners.models import Partner
 from hotline.reference.models import ExploitationForm, Province, Region
+from hotline.telephony.models import CallRecording, Message, OptOut
 
 __all__ = [
     "AuditEvent",
     "Call",
+    "CallRecording",
     "Case",
     "CaseCounter",
     "CaseHistory",
     "CaseNote",
     "ExploitationForm",
+    "Message",
+    "OptOut",
     "Partner",
     "Person",
     "Province",

@@ -31,6 +31,8 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("audit.index", _l("Audit trail"), frozenset({Role.ADMIN})),
     NavEntry("calls.queue", _l("Calls"), frozenset({Role.OPERATOR, Role.COORDINATOR})),
     NavEntry("cases.index", _l("Cases"), frozenset({Role.OPERATOR, Role.COORDINATOR})),
+    NavEntry("telephony_staff.live", _l("Live calls"), frozenset({Role.OPERATOR, Role.COORDINATOR})),
+    NavEntry("telephony_staff.settings", _l("Telephony"), frozenset({Role.ADMIN})),
 ]
 
 

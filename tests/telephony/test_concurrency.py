@@ -1,0 +1,180 @@
+"""Security test plan items 4 and 5 on PostgreSQL: parallel duplicates of one CallSid/MessageSid
+store one row and get the same answer. Real commits (no test transaction); cleaned up after."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.exc import IntegrityError
+
+from hotline.calls import services as calls_services
+from hotline.extensions import db
+from tests.telephony.conftest import PUBLIC, sign, sms_form, voice_form
+
+pytestmark = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL")
+
+THREADS = 6
+
+
+@pytest.fixture
+def committed(app) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
+    """Collects the SIDs a test commits and deletes their rows (and audit rows) afterwards."""
+    sids: list[str] = []
+    yield sids
+    with app.app_context():
+        ids = [
+            r[0]
+            for r in db.session.execute(
+                text(
+                    "SELECT id FROM calls WHERE twilio_sid = ANY(:sids) OR id IN "
+                    "(SELECT call_id FROM messages WHERE sid = ANY(:sids))"
+                ),
+                {"sids": sids},
+            )
+        ]
+        db.session.execute(text("SET LOCAL session_replication_role = replica"))  # audit rows are append-only
+        db.session.execute(
+            text("DELETE FROM audit_events WHERE object_type = 'call' AND object_id = ANY(:ids)"),
+            {"ids": [str(i) for i in ids]},
+        )
+        db.session.execute(text("DELETE FROM messages WHERE call_id = ANY(:ids)"), {"ids": ids})
+        db.session.execute(text("DELETE FROM calls WHERE id = ANY(:ids)"), {"ids": ids})
+        db.session.commit()
+        db.session.remove()
+
+
+def _post_in_parallel(app, path: str, form: dict[str, str]) -> list[tuple[int, bytes]]:  # type: ignore[no-untyped-def]
+    barrier = threading.Barrier(THREADS)
+    results: list[tuple[int, bytes]] = []
+    lock = threading.Lock()
+
+    def worker(n: int) -> None:
+        client = app.test_client()
+        barrier.wait()
+        response = client.post(
+            path,
+            data=form,
+            headers={
+                "X-Twilio-Signature": sign(PUBLIC + path, form),
+                "I-Twilio-Idempotency-Token": f"token-{n}",
+            },
+        )
+        with lock:
+            results.append((response.status_code, response.get_data()))
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    return results
+
+
+def test_parallel_duplicate_call_sid_is_one_call(app, committed, monkeypatch):
+    form = voice_form()
+    committed.append(form["CallSid"])
+    # Let every request pass the "not stored yet" check before any inserts, so the race is certain.
+    barrier = threading.Barrier(THREADS, timeout=10)
+    real = calls_services.get_call_by_sid
+    seen: set[int] = set()
+
+    def racing_lookup(sid: str):  # type: ignore[no-untyped-def]
+        found = real(sid)
+        if threading.get_ident() not in seen:
+            seen.add(threading.get_ident())
+            barrier.wait()
+        return found
+
+    monkeypatch.setattr(calls_services, "get_call_by_sid", racing_lookup)
+    conflicts: list[int] = []
+    with app.app_context():
+        engine = db.engine
+
+    def on_error(context):  # type: ignore[no-untyped-def]
+        if isinstance(context.sqlalchemy_exception, IntegrityError):
+            conflicts.append(1)
+
+    event.listen(engine, "handle_error", on_error)
+    try:
+        results = _post_in_parallel(app, "/twilio/voice", form)
+    finally:
+        event.remove(engine, "handle_error", on_error)
+    assert [status for status, _ in results] == [200] * THREADS
+    assert len({body for _, body in results}) == 1
+    assert len(conflicts) == THREADS - 1  # the unique constraint decided, and it was handled
+    with app.app_context():
+        count = db.session.execute(
+            text("SELECT count(*) FROM calls WHERE twilio_sid = :s"), {"s": form["CallSid"]}
+        ).scalar()
+        audits = db.session.execute(
+            text(
+                "SELECT count(*) FROM audit_events WHERE action = 'call.create' AND object_id = "
+                "(SELECT CAST(id AS VARCHAR) FROM calls WHERE twilio_sid = :s)"
+            ),
+            {"s": form["CallSid"]},
+        ).scalar()
+        db.session.remove()
+    assert count == 1 and audits == 1
+
+
+def test_parallel_duplicate_message_sid_is_one_message(app, committed):
+    form = sms_form(From="+51966777888")
+    committed.append(form["MessageSid"])
+    results = _post_in_parallel(app, "/twilio/sms", form)
+    assert [status for status, _ in results] == [200] * THREADS
+    assert len({body for _, body in results}) == 1
+    with app.app_context():
+        messages = db.session.execute(
+            text("SELECT count(*) FROM messages WHERE sid = :s"), {"s": form["MessageSid"]}
+        ).scalar()
+        calls = db.session.execute(
+            text("SELECT count(*) FROM calls WHERE twilio_sid = :s"), {"s": form["MessageSid"]}
+        ).scalar()
+        db.session.remove()
+    assert messages == 1 and calls == 1
+
+
+def test_parallel_messages_from_one_number_share_one_conversation(app, committed):
+    number = "+51955111222"
+    forms = [sms_form(From=number, Body=f"mensaje {n}") for n in range(THREADS)]
+    committed.extend(f["MessageSid"] for f in forms)
+    barrier = threading.Barrier(THREADS)
+    statuses: list[int] = []
+
+    def worker(form: dict[str, str]) -> None:
+        client = app.test_client()
+        barrier.wait()
+        statuses.append(
+            client.post(
+                "/twilio/sms", data=form, headers={"X-Twilio-Signature": sign(PUBLIC + "/twilio/sms", form)}
+            ).status_code
+        )
+
+    threads = [threading.Thread(target=worker, args=(f,)) for f in forms]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert statuses == [200] * THREADS
+    with app.app_context():
+        call_ids = db.session.execute(
+            text("SELECT DISTINCT call_id FROM messages WHERE sid = ANY(:s)"),
+            {"s": [f["MessageSid"] for f in forms]},
+        ).all()
+        db.session.remove()
+    assert len(call_ids) == 1
+
+
+def test_serial_retry_with_real_commits_gets_the_same_twiml(app, committed):
+    form = voice_form()
+    committed.append(form["CallSid"])
+    client = app.test_client()
+    headers = {"X-Twilio-Signature": sign(PUBLIC + "/twilio/voice", form)}
+    first = client.post("/twilio/voice", data=form, headers=headers)
+    second = client.post("/twilio/voice", data=form, headers=headers)
+    assert first.status_code == second.status_code == 200
+    assert first.get_data() == second.get_data()
