@@ -136,6 +136,11 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     for bp in (calls_bp, cases_bp):
         app.register_blueprint(bp)
+    from hotline.notifications.views import bp as notifications_bp
+    from hotline.partners.views import bp as partners_bp
+
+    for bp in (partners_bp, notifications_bp):
+        app.register_blueprint(bp)
 
 
 def register_request_hooks(app: Flask) -> None:

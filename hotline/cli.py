@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from hotline.extensions import db
 
@@ -31,11 +31,17 @@ DEMO_USERS = [
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed)
     app.cli.add_command(demo)
+    app.cli.add_command(demo_data)
+    app.cli.add_command(bench)
     app.cli.add_command(users)
     app.cli.add_command(translate)
+    from hotline.notifications.cli import outbox
+
+    app.cli.add_command(outbox)
 
 
 @click.command()
+@with_appcontext
 def seed() -> None:
     """Load regions, provinces, forms of exploitation and partners (idempotent)."""
     from hotline.partners.services import seed_partners
@@ -48,6 +54,7 @@ def seed() -> None:
 
 
 @click.command()
+@with_appcontext
 def demo() -> None:
     """Create the demo accounts (one per role) and print them with their passwords."""
     from hotline.auth import services
@@ -114,3 +121,39 @@ def translate_update() -> None:
 @translate.command("compile")
 def translate_compile() -> None:
     _pybabel("compile", "-d", str(TRANSLATIONS))
+
+
+@click.command("demo-data")
+@with_appcontext
+@click.option("--calls", "calls", default=10000, show_default=True, help="Contacts to add.")
+@click.option("--seed", default=1818, show_default=True)
+@click.option("--days", default=730, show_default=True, help="Spread over this many past days.")
+def demo_data(calls: int, seed: int, days: int) -> None:
+    """Add a large fictitious data set (for benchmarks and demos, never production)."""
+    import time
+
+    from hotline.demo_data import generate
+
+    started = time.perf_counter()
+
+    def progress(done: int, total: int) -> None:
+        rate = done / max(time.perf_counter() - started, 1e-9)
+        click.echo(f"  {done:>9,}/{total:,} contacts  ({rate:,.0f}/s)")
+
+    report = generate(calls, seed=seed, days=days, progress=progress)
+    click.echo(
+        f"demo-data: {report.calls:,} calls, {report.cases:,} cases, {report.persons:,} persons "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+
+
+@click.command("bench")
+@with_appcontext
+@click.option("--runs", default=20, show_default=True, help="Requests per page.")
+def bench(runs: int) -> None:
+    """Time the busiest pages against the current database (run after demo-data)."""
+    from flask import current_app
+
+    from hotline.benchmark import print_table, run
+
+    print_table(run(current_app._get_current_object(), runs=runs))

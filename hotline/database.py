@@ -91,5 +91,8 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn: Any) -> None:
+    # IMMEDIATE takes SQLite's single write lock up front (waiting up to busy_timeout), so a
+    # transaction that reads and then writes never fails with "database is locked" half-way.
+    # SQLite serves small installations; PostgreSQL is the engine for concurrent load.
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -4,6 +4,7 @@ from hotline.audit.models import AuditEvent
 from hotline.auth.models import User, UserSession
 from hotline.calls.models import Call
 from hotline.cases.models import Case, CaseCounter, CaseHistory, CaseNote, Person
+from hotline.notifications.models import OutboxMessage
 from hotline.partners.models import Partner
 from hotline.reference.models import ExploitationForm, Province, Region
 from hotline.telephony.models import CallRecording, Message, OptOut
@@ -19,6 +20,7 @@ __all__ = [
     "ExploitationForm",
     "Message",
     "OptOut",
+    "OutboxMessage",
     "Partner",
     "Person",
     "Province",

@@ -33,6 +33,8 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("cases.index", _l("Cases"), frozenset({Role.OPERATOR, Role.COORDINATOR})),
     NavEntry("telephony_staff.live", _l("Live calls"), frozenset({Role.OPERATOR, Role.COORDINATOR})),
     NavEntry("telephony_staff.settings", _l("Telephony"), frozenset({Role.ADMIN})),
+    NavEntry("partners.index", _l("Partners"), frozenset({Role.ADMIN, Role.COORDINATOR})),
+    NavEntry("notifications.index", _l("Notifications"), frozenset({Role.ADMIN, Role.COORDINATOR})),
 ]
 
 

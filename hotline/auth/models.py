@@ -32,6 +32,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     must_change_password: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     locale: Mapped[str | None] = mapped_column(String(5))
+    # Work phone (E.164) for notifications to partner focal points; never a victim's number.
+    phone: Mapped[str | None] = mapped_column(String(20))
 
     # Lockout state lives in the database so every worker sees it.
     failed_login_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
