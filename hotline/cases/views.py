@@ -148,11 +148,13 @@ def index():  # type: ignore[no-untyped-def]
     per_page = form.per_page.data if form.per_page.data and not form.per_page.errors else 25
     page = request.args.get("page", "1")
     pagination = services.list_cases(filters, page=int(page) if page.isdigit() else 1, per_page=per_page)
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    html = render_template("cases/index.html", form=form, pagination=pagination, args=args, can_open=personal)
     if filters.is_personal_search():
+        # Committed after rendering: a commit expires the loaded cases and would reload each one.
         services.record_search(filters, current_user, pagination.total or 0)
         db.session.commit()
-    args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("cases/index.html", form=form, pagination=pagination, args=args, can_open=personal)
+    return html
 
 
 def _exploitation_forms() -> list[Any]:

@@ -581,3 +581,17 @@ def test_the_case_page_issues_a_bounded_number_of_queries(client, login, db):
             assert client.get(f"/cases/{case.id}").status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1] and counts[1] <= 15, counts
+
+
+def test_a_search_by_name_issues_a_bounded_number_of_queries(client, login, db):
+    """The audit commit of a personal search must not reload every listed case (N+1)."""
+    user = login("operator")
+    for _ in range(30):
+        make_person(make_case(user), user, role="victim", name="Rosa Quispe")
+    with count_queries() as few:
+        assert client.get("/cases/?q=Nadie+Conocido").status_code == 200
+    with count_queries() as many:
+        response = client.get("/cases/?q=rosa+QUISPE&per_page=25")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True).count("TP-") >= 25
+    assert len(many) <= len(few) + 2, many
