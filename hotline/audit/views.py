@@ -10,7 +10,7 @@ from hotline.audit import services
 from hotline.audit.forms import AuditFilterForm
 from hotline.auth.access import role_required
 from hotline.auth.models import Role
-from hotline.extensions import db
+from hotline.pagination import paginate
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
@@ -35,12 +35,8 @@ def index():  # type: ignore[no-untyped-def]
             until=_day_start(form.until.data) + timedelta(days=1) if form.until.data else None,
         )
     page = max(request.args.get("page", 1, type=int), 1)
-    pagination = db.paginate(
-        services.audit_query(filters),
-        page=page,
-        per_page=current_app.config["AUDIT_PAGE_SIZE"],
-        error_out=False,
-        count=False,
+    pagination = paginate(
+        services.audit_query(filters), page=page, per_page=current_app.config["AUDIT_PAGE_SIZE"]
     )
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("audit/index.html", form=form, pagination=pagination, args=args)

@@ -17,6 +17,7 @@ from hotline.cases.services import CaseFacts, PersonData
 from hotline.database import utcnow
 from hotline.errors import HotlineError
 from hotline.extensions import db
+from hotline.pagination import paginate
 
 
 def log_call(
@@ -261,5 +262,5 @@ def list_queue(actor: Any, *, page: int = 1, per_page: int = 25, mine_only: bool
         )
     recent_q = recent_q.options(*options).order_by(Call.received_at.desc(), Call.id.desc())
     unfinished = list(db.session.scalars(unfinished_q).unique())
-    recent = db.paginate(recent_q, page=max(1, page), per_page=per_page, max_per_page=100, error_out=False)
+    recent = paginate(recent_q, page=page, per_page=per_page)  # no COUNT(*) over millions of calls
     return Queue(unfinished=unfinished, recent=recent)

@@ -20,6 +20,7 @@ from hotline.database import utcnow
 from hotline.extensions import db
 from hotline.notifications.models import OutboxChannel, OutboxMessage, OutboxStatus
 from hotline.notifications.senders import DisabledSender, Outcome, Sender, SendResult, SmtpSender
+from hotline.pagination import paginate
 
 MAX_ATTEMPTS = 8
 CLAIM_TIMEOUT = timedelta(minutes=10)
@@ -183,7 +184,7 @@ def list_messages(status: str | None, page: int, per_page: int = 50):  # type: i
     query = select(OutboxMessage).order_by(OutboxMessage.id.desc())
     if status:
         query = query.where(OutboxMessage.status == status)
-    return db.paginate(query, page=page, per_page=per_page, error_out=False, count=False)
+    return paginate(query, page=page, per_page=per_page)
 
 
 def messages_for(object_type: str, object_id: object) -> list[OutboxMessage]:

@@ -81,3 +81,17 @@ def test_no_route_changes_audit_rows(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("audit."):
             assert rule.methods <= {"GET", "HEAD", "OPTIONS"}
+
+
+def test_audit_pages_forward_and_back(client, login, make_user, db, app):
+    login("admin")
+    user = make_user()
+    per_page = app.config["AUDIT_PAGE_SIZE"]
+    for i in range(per_page + 5):
+        services.record("paging.event", actor=user, object_type="x", object_id=i)
+    db.flush()
+    first = client.get("/admin/audit/?action=paging.").get_data(as_text=True)
+    assert 'rel="next"' in first and 'rel="prev"' not in first
+    second = client.get("/admin/audit/?action=paging.&page=2").get_data(as_text=True)
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+    assert second.count("paging.event") == 5
