@@ -32,7 +32,7 @@ chromium:
 	  else echo "Install the 'chromium' package for the browser tests (sudo apt-get install chromium)"; fi; }
 
 test: install translations chromium
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2
 
 lint: install
 	$(BIN)/ruff check .

@@ -84,7 +84,7 @@ def measure(app: Flask, name: str, request: Callable[[], object], runs: int) -> 
     finally:
         event.remove(engine, "before_cursor_execute", count)
     samples.sort()
-    p95 = samples[min(len(samples) - 1, int(round(0.95 * (len(samples) - 1))))]
+    p95 = samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
     return Timing(name, statistics.median(samples), p95, max(queries), response.status_code)  # type: ignore[attr-defined]
 
 

