@@ -141,6 +141,11 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (partners_bp, notifications_bp):
         app.register_blueprint(bp)
+    from hotline.referrals.views import bp as referrals_bp
+    from hotline.referrals.views import portal_bp
+
+    for bp in (referrals_bp, portal_bp):
+        app.register_blueprint(bp)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -38,6 +38,9 @@ def register_commands(app: Flask) -> None:
     from hotline.notifications.cli import outbox
 
     app.cli.add_command(outbox)
+    from hotline.referrals.cli import referrals
+
+    app.cli.add_command(referrals)
 
 
 @click.command()
@@ -46,9 +49,11 @@ def seed() -> None:
     """Load regions, provinces, forms of exploitation and partners (idempotent)."""
     from hotline.partners.services import seed_partners
     from hotline.reference.services import seed_reference
+    from hotline.referrals.services import seed_routing_rules
 
     counts = seed_reference()
     counts["partners"] = seed_partners()
+    counts["routing rules"] = seed_routing_rules()
     db.session.commit()
     click.echo("seed: " + ", ".join(f"{k} {v} changed" for k, v in counts.items()))
 

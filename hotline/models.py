@@ -7,6 +7,7 @@ from hotline.cases.models import Case, CaseCounter, CaseHistory, CaseNote, Perso
 from hotline.notifications.models import OutboxMessage
 from hotline.partners.models import Partner
 from hotline.reference.models import ExploitationForm, Province, Region
+from hotline.referrals.models import Referral, ReferralCaseNumber, ReferralEvent, RoutingRule
 from hotline.telephony.models import CallRecording, Message, OptOut
 
 __all__ = [
@@ -24,7 +25,11 @@ __all__ = [
     "Partner",
     "Person",
     "Province",
+    "Referral",
+    "ReferralCaseNumber",
+    "ReferralEvent",
     "Region",
+    "RoutingRule",
     "User",
     "UserSession",
 ]

@@ -35,6 +35,9 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("telephony_staff.settings", _l("Telephony"), frozenset({Role.ADMIN})),
     NavEntry("partners.index", _l("Partners"), frozenset({Role.ADMIN, Role.COORDINATOR})),
     NavEntry("notifications.index", _l("Notifications"), frozenset({Role.ADMIN, Role.COORDINATOR})),
+    NavEntry("referrals.index", _l("Referrals"), frozenset({Role.COORDINATOR})),
+    NavEntry("referrals.rules", _l("Routing rules"), frozenset({Role.ADMIN})),
+    NavEntry("portal.index", _l("My referrals"), frozenset({Role.PARTNER})),
 ]
 
 

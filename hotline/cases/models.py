@@ -185,6 +185,8 @@ class Case(TimestampMixin, db.Model):
     victim_count: Mapped[int | None] = mapped_column(Integer)
     has_minors: Mapped[bool | None] = mapped_column(Boolean)
     victim_nationalities: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    # Referrals (migration 0006): ISO country where the exploitation happens; None = Peru or not known.
+    exploitation_country: Mapped[str | None] = mapped_column(String(2))
     narrative: Mapped[str | None] = mapped_column(EncryptedText())
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -326,6 +326,11 @@ def handoff(call_id: int):  # type: ignore[no-untyped-def]
         flash(str(exc), "error")
         return _render_conversation(call, form, 409)
     db.session.commit()
+    # Referrals (issue 4): a hand-off to a partner's line on a call with a case is recorded as a referral.
+    from hotline.referrals.services import record_handoff_for_call
+
+    if record_handoff_for_call(call, number=number, actor=current_user) is not None:
+        db.session.commit()
     flash(_("The caller is being transferred. Record the hand-off on the case as a referral."), "success")
     return redirect(url_for(".live"))
 

@@ -362,12 +362,17 @@ def close_case(
     reason: str,
     note: str | None,
     actor: Any,
+    open_referrals_reason: str | None = None,
 ) -> Case:
     check_version(case, expected_version)
     if case.status == CaseStatus.CLOSED:
         raise CaseError(_l("This case is already closed."))
     if reason not in {r.value for r in CloseReason}:
         raise CaseError(_l("Choose a reason for closing."))
+    # Referrals (issue 4): open referrals block closing unless overridden with a reason.
+    from hotline.referrals.services import check_case_closable
+
+    check_case_closable(case, override_reason=open_referrals_reason, actor=actor)
     set_case_status(case, CaseStatus.CLOSED, actor, reason=reason)
     if note:
         add_note(case, body=note, actor=actor)

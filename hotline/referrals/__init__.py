@@ -1,0 +1,1 @@
+"""Referrals: routing rules, the referral lifecycle with deadlines, the partner portal."""
