@@ -6,13 +6,10 @@ routing under a made-up origin, so the real intake.js runs against the real HTML
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 ORIGIN = "http://hotline.test"
 JS = Path(__file__).resolve().parents[2] / "hotline" / "static" / "js" / "intake.js"
 
@@ -20,16 +17,12 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def browser_page():  # type: ignore[no-untyped-def]
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("no Chromium")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            yield browser.new_page()
-        finally:
-            browser.close()
+def browser_page(browser):  # type: ignore[no-untyped-def]
+    context = browser.new_context()
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 def test_a_draft_survives_a_reload_and_a_lost_connection_and_is_forgotten_once_saved(

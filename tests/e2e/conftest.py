@@ -7,8 +7,6 @@ installed by `.ci/run`); no browser is ever downloaded.
 
 from __future__ import annotations
 
-import os
-import shutil
 import threading
 from collections.abc import Iterator
 
@@ -18,8 +16,6 @@ from werkzeug.serving import make_server
 from config import TestConfig
 from hotline import create_app
 from hotline.extensions import db
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="session")
@@ -41,28 +37,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.shutdown()
     with app.app_context():
         db.engine.dispose()
-
-
-@pytest.fixture(scope="session")
-def browser():  # type: ignore[no-untyped-def]
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: .ci/run installs the 'chromium' package")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -1,24 +1,23 @@
-"""Security test plan items 39-40 under real concurrency (PostgreSQL): the same referral form
-submitted twice at once makes one referral; two escalation runs at once escalate once.
-Real commits (no test transaction); everything made is deleted afterwards."""
+"""Security test plan items 39-40 under real concurrency: the same referral form submitted twice at
+once makes one referral; two escalation runs at once escalate once. Real commits (no test
+transaction); everything made is deleted afterwards. Both engines: PostgreSQL runs the threads in
+parallel, SQLite serialises them."""
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 
 from hotline.database import utcnow
 from hotline.extensions import db
 from hotline.referrals import services
 from hotline.referrals.models import Referral, ReferralEvent
-
-pytestmark = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL")
+from tests.helpers import delete_audit_rows
 
 THREADS = 4
 CLEANUP = (
@@ -59,19 +58,19 @@ def world(app) -> Iterator[dict[str, Any]]:  # type: ignore[no-untyped-def]
         db.session.remove()
     yield ids
     with app.app_context():
-        db.session.execute(text("SET LOCAL session_replication_role = replica"))  # audit rows are append-only
         referral_ids = [
             str(i) for i in db.session.scalars(select(Referral.id).where(Referral.case_id == ids["case"]))
         ]
         db.session.execute(
-            text("DELETE FROM outbox_messages WHERE object_type = 'referral' AND object_id = ANY(:ids)"),
+            text(
+                "DELETE FROM outbox_messages WHERE object_type = 'referral' AND object_id IN :ids"
+            ).bindparams(bindparam("ids", expanding=True)),
             {"ids": referral_ids},
         )
-        db.session.execute(
-            text("DELETE FROM audit_events WHERE actor_id = :u OR object_id = ANY(:ids)"),
-            {"u": ids["user"], "ids": referral_ids},
+        delete_audit_rows(
+            "actor_id IN :u OR object_id IN :ids", {"u": [str(ids["user"])], "ids": referral_ids}
         )
-        # Replica mode skips the ON DELETE CASCADE triggers too: delete the children first.
+        # PostgreSQL's replica mode (used to delete audit rows) skips ON DELETE CASCADE: children first.
         for statement in CLEANUP:
             db.session.execute(text(statement), {"c": ids["case"]})
         db.session.execute(text("DELETE FROM cases WHERE id = :c"), {"c": ids["case"]})

@@ -3,8 +3,6 @@ taken from a row drawn by JavaScript opens the intake (or the contact page)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import threading
 from collections.abc import Iterator
 
@@ -19,7 +17,6 @@ from tests.factories import DEFAULT_PASSWORD
 from tests.telephony.conftest import PUBLIC, sign, voice_form
 
 pytestmark = pytest.mark.browser
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 EMAIL = "live-operator@hotline.test"
 
 
@@ -58,14 +55,10 @@ def ring(base: str, caller: str) -> None:
     assert response.status_code == 200
 
 
-def test_live_view_updates_itself_and_claims(server):
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("no system Chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page()
+def test_live_view_updates_itself_and_claims(server, browser):
+    context = browser.new_context()
+    try:
+        page = context.new_page()
         errors: list[str] = []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
@@ -87,4 +80,5 @@ def test_live_view_updates_itself_and_claims(server):
         page.wait_for_load_state()
         assert "/intake" in page.url or "/live/calls/" in page.url
         assert errors == []
-        browser.close()
+    finally:
+        context.close()
