@@ -368,6 +368,9 @@ def set_case_choices(form: Any, locale: str) -> None:
         form.exploitation_forms.choices = sc(names)
     if hasattr(form, "victim_nationalities"):
         form.victim_nationalities.choices = sc(country_choices(locale))
+    if hasattr(form, "exploitation_country"):
+        abroad = [(code, name) for code, name in country_choices(locale) if code != "PE"]
+        form.exploitation_country.choices = sc([("", _l("Peru, or not known")), *abroad])
 
 
 # --- case forms ---------------------------------------------------------------------------------
@@ -407,6 +410,11 @@ class CaseForm(VersionedForm):
     has_minors = SelectField(_l("Any minors among them?"), choices=sc(YES_NO_UNKNOWN), default="")
     victim_nationalities = code_multi(
         _l("Victims' nationalities"), _l("Unknown country code."), checkboxes=False, description=MULTI_HINT
+    )
+    exploitation_country = code_select(
+        _l("Country of exploitation, if abroad"),
+        _l("Unknown country code."),
+        description=_l("For Peruvians exploited in another country; leave empty when it happens in Peru."),
     )
     narrative = long_text(_l("What happened"))
     # Region is shown but not changed here (triage changes it); it narrows the province list.

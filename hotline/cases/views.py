@@ -283,6 +283,11 @@ def _case_form_rows(form: CaseForm) -> Any:
                 _show(form.victim_nationalities.data, countries),
                 _show(case.victim_nationalities, countries),
             ),
+            (
+                _("Country of exploitation, if abroad"),
+                _show([form.exploitation_country.data] if form.exploitation_country.data else [], countries),
+                _show([case.exploitation_country] if case.exploitation_country else [], countries),
+            ),
             (_("What happened"), _show(form.narrative.data), _show(case.narrative)),
         ]
         return rows, case.version_id, form
@@ -305,6 +310,7 @@ def edit(case_id: int):  # type: ignore[no-untyped-def]
         form.victim_count.data = case.victim_count
         form.has_minors.data = minors_choice(case.has_minors)
         form.victim_nationalities.data = list(case.victim_nationalities)
+        form.exploitation_country.data = case.exploitation_country or ""
         form.narrative.data = case.narrative
         services.record_case_view(case, current_user, summary="edit form")
         db.session.commit()
@@ -320,6 +326,7 @@ def edit(case_id: int):  # type: ignore[no-untyped-def]
                 victim_count=form.victim_count.data,
                 has_minors=minors_value(form.has_minors.data),
                 victim_nationalities=list(form.victim_nationalities.data or []),
+                exploitation_country=form.exploitation_country.data or None,
                 narrative=form.narrative.data or None,
             )
         except VersionConflict:

@@ -286,6 +286,7 @@ def test_edit_saves_and_records_history(client, login, case, db):
         ({"province": "9999"}, "Unknown province code."),
         ({"indicators": ["made_up"]}, "Unknown trafficking indicator."),
         ({"victim_nationalities": ["XX"]}, "Unknown country code."),
+        ({"exploitation_country": "ZZ"}, "Unknown country code."),
         ({"location": "x" * 2001}, "At most 2000 characters."),
         ({"narrative": "nul\x00byte"}, "This field contains a character that is not allowed."),
     ],
@@ -595,3 +596,19 @@ def test_a_search_by_name_issues_a_bounded_number_of_queries(client, login, db):
     assert response.status_code == 200
     assert response.get_data(as_text=True).count("TP-") >= 25
     assert len(many) <= len(few) + 2, many
+
+
+def test_a_case_of_peruvians_exploited_abroad(client, login, case, db):
+    """The country of exploitation is what the routing rule for Peruvians abroad (RREE) reads."""
+    login("coordinator")
+    data = _edit_data(client, case, exploitation_country="AR", victim_nationalities=["PE"])
+    assert client.post(f"/cases/{case.id}/edit", data=data).status_code == 302
+    db.refresh(case)
+    assert case.exploitation_country == "AR"
+    html = client.get(f"/cases/{case.id}?lang=en").get_data(as_text=True)
+    assert "Exploited abroad, in" in html and "Argentina" in html
+    from hotline.referrals import services as referrals
+
+    referrals.seed_routing_rules()
+    codes = {s.partner.code for s in referrals.suggest_partners(case, locale="en")}
+    assert "RREE" in codes

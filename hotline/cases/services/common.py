@@ -72,6 +72,7 @@ EDITABLE_CASE_FIELDS = (
     "victim_count",
     "has_minors",
     "victim_nationalities",
+    "exploitation_country",
     "narrative",
 )
 REFERENCE_RE = re.compile(r"^\s*(?:TP)?[\s-]*(\d{4})[\s-]+0*(\d{1,7})\s*$", re.IGNORECASE)
