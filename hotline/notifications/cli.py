@@ -17,17 +17,25 @@ outbox = AppGroup("outbox", help="Deliver queued SMS and e-mail notifications.")
 @click.option("--batch", default=100, show_default=True, help="Messages per round.")
 @click.option("--loop", is_flag=True, help="Keep running, one round every --interval seconds.")
 @click.option("--interval", default=15, show_default=True)
-def send(batch: int, loop: bool, interval: int) -> None:
+@click.option("--rounds", default=0, hidden=True, help="Stop after this many rounds (tests).")
+def send(batch: int, loop: bool, interval: int, rounds: int) -> None:
     senders = services.get_senders(current_app)
     for channel, sender in senders.items():
         if not sender.enabled:
             click.echo(f"{channel}: disabled ({getattr(sender, 'reason', '')})")
     while True:
+        if loop:  # the long-running worker also escalates overdue referrals (cron does it otherwise)
+            from hotline.referrals.cli import run_escalation
+
+            escalated = run_escalation()
+            if escalated:
+                click.echo(f"referrals: {escalated} escalated")
         report = services.deliver_pending(senders, batch=batch)
         click.echo(
             f"outbox: sent {report.sent}, retry {report.retried}, failed {report.failed}, "
             f"skipped {report.skipped}"
         )
-        if not loop:
+        rounds -= 1
+        if not loop or rounds == 0:
             break
         time.sleep(interval)

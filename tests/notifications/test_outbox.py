@@ -207,3 +207,21 @@ def test_cli_reports_disabled_channels(app, db):
     result = app.test_cli_runner().invoke(args=["outbox", "send"])
     assert result.exit_code == 0
     assert "email: disabled" in result.output
+
+
+def test_worker_loop_escalates_and_delivers(app, db, monkeypatch):
+    import hotline.referrals.cli as referrals_cli
+
+    calls = []
+    monkeypatch.setattr(referrals_cli, "run_escalation", lambda: calls.append(1) or 2)
+    app.extensions["hotline.outbox_senders"] = {"sms": FakeSender(Outcome.SENT), "email": FakeSender()}
+    try:
+        _queue()
+        result = app.test_cli_runner().invoke(
+            args=["outbox", "send", "--loop", "--rounds", "2", "--interval", "0"]
+        )
+    finally:
+        del app.extensions["hotline.outbox_senders"]
+    assert result.exit_code == 0, result.output
+    assert calls == [1, 1]
+    assert "referrals: 2 escalated" in result.output and "sent 1" in result.output
