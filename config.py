@@ -19,6 +19,20 @@ def _env_int(name: str, default: int) -> int:
     return int(_env(name, str(default)))
 
 
+def _env_hours(name: str, default: dict[str, int]) -> dict[str, int]:
+    """Read "urgent=2,high=24" style settings; a malformed value stops start-up."""
+    raw = _env(name)
+    if not raw:
+        return dict(default)
+    hours = dict(default)
+    for part in raw.split(","):
+        key, _, value = part.partition("=")
+        if key.strip() not in default or not value.strip().isdigit() or int(value) < 1:
+            raise RuntimeError(f"{name}: expected e.g. urgent=2,high=24,normal=72")
+        hours[key.strip()] = int(value)
+    return hours
+
+
 def database_url(url: str) -> str:
     # psycopg 3 is the PostgreSQL driver; accept the plain scheme used by most hosts.
     for prefix in ("postgres://", "postgresql://"):
@@ -92,7 +106,8 @@ class Config:
     AUDIT_PAGE_SIZE = 50
     # Referrals (hotline/referrals): hours a partner has to acknowledge a referral, by the case's
     # risk; days a partner keeps read access to a referral after it was closed or declined.
-    REFERRAL_ACK_HOURS = {"urgent": 2, "high": 24, "normal": 72}
+    # Hours a partner has to acknowledge a referral, by risk: "urgent=2,high=24,normal=72".
+    REFERRAL_ACK_HOURS = _env_hours("REFERRAL_ACK_HOURS", {"urgent": 2, "high": 24, "normal": 72})
     REFERRAL_PARTNER_ACCESS_DAYS = 180
 
 

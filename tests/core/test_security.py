@@ -128,3 +128,17 @@ def test_oversized_body_is_413(client):
 
 def test_unknown_page_is_404(client):
     assert client.get("/no/such/page").status_code == 404
+
+
+def test_referral_deadlines_come_from_the_environment(monkeypatch):
+    from config import _env_hours
+
+    monkeypatch.setenv("REFERRAL_ACK_HOURS", "urgent=1,normal=48")
+    assert _env_hours("REFERRAL_ACK_HOURS", {"urgent": 2, "high": 24, "normal": 72}) == {
+        "urgent": 1,
+        "high": 24,
+        "normal": 48,
+    }
+    monkeypatch.setenv("REFERRAL_ACK_HOURS", "urgent=soon")
+    with pytest.raises(RuntimeError):
+        _env_hours("REFERRAL_ACK_HOURS", {"urgent": 2})
