@@ -88,7 +88,8 @@ def test_a_partner_without_account_gets_no_link(db, coordinator):
     case = full_case(coordinator)
     (referral,) = refer(case, coordinator, ("MIMP-UPE",), kind="services")
     (message,) = _outbox(referral.id)
-    assert "/portal/" not in message.body and "official channels" in message.body
+    # Messages to partners are always in Spanish.
+    assert "/portal/" not in message.body and "canales oficiales" in message.body
 
 
 @pytest.mark.parametrize(("risk", "hours"), [("urgent", 2), ("high", 24), ("normal", 72)])
@@ -395,7 +396,7 @@ def test_a_revoked_referral_accepts_nothing(db, coordinator, fiscal):
     ):
         with pytest.raises(services.ReferralError, match="revoked"):
             act()
-    withdrawn = [m for m in _outbox(referral.id) if "withdrawn" in m.body]
+    withdrawn = [m for m in _outbox(referral.id) if "anuló" in m.body]  # partners read Spanish
     assert withdrawn and all(VICTIM_NAME not in m.body for m in withdrawn)
 
 
@@ -604,7 +605,7 @@ def test_a_handoff_to_a_partner_line_is_recorded_on_the_case(db, coordinator):
     referral = services.record_handoff_for_call(call, number="+51 1 419 7260", actor=coordinator)
     assert referral is not None and referral.kind == "warm_handoff" and referral.partner_id == aurora.id
     assert referral.status == "acknowledged"
-    assert f"contact {call.id}" in services.read_snapshot(referral.shared_data)["summary"]
+    assert f"contacto {call.id}" in services.read_snapshot(referral.shared_data)["summary"]  # for partners
     # Nothing to record: a number that is no partner's, a call without a case, a partner already
     # holding an open referral (no partial rows either).
     assert services.record_handoff_for_call(call, number="+51999999999", actor=coordinator) is None
