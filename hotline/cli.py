@@ -15,7 +15,17 @@ from hotline.extensions import db
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 # Templates live in folders such as _macros, which Babel skips by default.
-EXTRACT_ARGS = ("-F", "babel.cfg", "-k", "_l", "--no-location", "--ignore-dirs", ".* __pycache__")
+EXTRACT_ARGS = (
+    "-F",
+    "babel.cfg",
+    "-k",
+    "_l",
+    "-k",
+    "lazy_pgettext:1c,2",
+    "--no-location",
+    "--ignore-dirs",
+    ".* __pycache__",
+)
 
 DEMO_USERS = [
     # (e-mail, role, partner code, name, password) — demo only, printed by `make run`.

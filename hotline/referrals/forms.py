@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
@@ -33,14 +34,15 @@ KIND_LABELS = {
     ReferralKind.LAW_ENFORCEMENT: _l("Report to law enforcement"),
     ReferralKind.WARM_HANDOFF: _l("Warm hand-off of a live caller"),
 }
+# A context of their own: in Spanish a referral (derivación) is feminine, a case masculine.
 STATUS_LABELS = {
-    ReferralStatus.PENDING: _l("Pending (not sent)"),
-    ReferralStatus.SENT: _l("Sent"),
-    ReferralStatus.ACKNOWLEDGED: _l("Acknowledged"),
-    ReferralStatus.ACCEPTED: _l("Accepted"),
-    ReferralStatus.DECLINED: _l("Declined"),
-    ReferralStatus.CLOSED: _l("Closed"),
-    ReferralStatus.REVOKED: _l("Revoked"),
+    ReferralStatus.PENDING: lazy_pgettext("referral status", "Pending (not sent)"),
+    ReferralStatus.SENT: lazy_pgettext("referral status", "Sent"),
+    ReferralStatus.ACKNOWLEDGED: lazy_pgettext("referral status", "Acknowledged"),
+    ReferralStatus.ACCEPTED: lazy_pgettext("referral status", "Accepted"),
+    ReferralStatus.DECLINED: lazy_pgettext("referral status", "Declined"),
+    ReferralStatus.CLOSED: lazy_pgettext("referral status", "Closed"),
+    ReferralStatus.REVOKED: lazy_pgettext("referral status", "Revoked"),
 }
 OUTCOME_LABELS = {
     ReferralOutcome.VICTIM_ASSISTED: _l("Victim assisted"),
