@@ -109,6 +109,7 @@ class Config:
     # Hours a partner has to acknowledge a referral, by risk: "urgent=2,high=24,normal=72".
     REFERRAL_ACK_HOURS = _env_hours("REFERRAL_ACK_HOURS", {"urgent": 2, "high": 24, "normal": 72})
     REFERRAL_PARTNER_ACCESS_DAYS = 180
+    REPORTS_K_ANONYMITY = _env_int("REPORTS_K_ANONYMITY", 11)  # reports: smallest group in anonymised exports
 
 
 class DevelopmentConfig(Config):

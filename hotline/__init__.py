@@ -146,6 +146,9 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (referrals_bp, portal_bp):
         app.register_blueprint(bp)
+    from hotline.reports.views import bp as reports_bp
+
+    app.register_blueprint(reports_bp)
 
 
 def register_request_hooks(app: Flask) -> None:

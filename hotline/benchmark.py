@@ -11,6 +11,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -88,6 +89,11 @@ def measure(app: Flask, name: str, request: Callable[[], object], runs: int) -> 
     return Timing(name, statistics.median(samples), p95, max(queries), response.status_code)  # type: ignore[attr-defined]
 
 
+def _drained(response: object) -> object:
+    response.get_data()  # type: ignore[attr-defined]  (a streamed download is timed to its last byte)
+    return response
+
+
 def run(app: Flask, runs: int = 20) -> list[Timing]:
     from hotline.calls.models import Call
     from hotline.cases.models import Case, Person
@@ -103,11 +109,12 @@ def run(app: Flask, runs: int = 20) -> list[Timing]:
             "cases": db.session.scalar(select(func.count()).select_from(Case)),
         }
         reference = a_case.reference if a_case else "TP"
-        for role in ("operator", "admin"):
+        for role in ("operator", "admin", "manager"):
             _bench_user(role)
         db.session.remove()
     # Requests run outside the app context above, each in its own (as in production).
-    operator, admin = _client(app, "operator"), _client(app, "admin")
+    operator, admin, manager = _client(app, "operator"), _client(app, "admin"), _client(app, "manager")
+    export = f"/reports/exports/calls.csv?start={date.today() - timedelta(days=30)}&end={date.today()}"
     print(f"data set: {counts['calls']:,} calls, {counts['cases']:,} cases")  # noqa: T201
     pages: list[tuple[str, Callable[[], object]]] = [
         ("healthz", lambda: operator.get("/healthz")),
@@ -122,6 +129,9 @@ def run(app: Flask, runs: int = 20) -> list[Timing]:
         ("case detail", lambda: operator.get(f"/cases/{case_id}")),
         ("audit trail", lambda: admin.get("/admin/audit/")),
         ("audit filtered", lambda: admin.get("/admin/audit/?action=case.view")),
+        ("reports dashboard", lambda: manager.get("/reports/")),
+        ("reports filtered", lambda: manager.get("/reports/?region=15&form=SEXUAL&period=week")),
+        ("export calls csv 30 days", lambda: _drained(manager.get(export))),
     ]
     return [measure(app, label, call, runs) for label, call in pages]
 

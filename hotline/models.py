@@ -8,6 +8,7 @@ from hotline.notifications.models import OutboxMessage
 from hotline.partners.models import Partner
 from hotline.reference.models import ExploitationForm, Province, Region
 from hotline.referrals.models import Referral, ReferralCaseNumber, ReferralEvent, RoutingRule
+from hotline.reports import models as _reports_indexes  # noqa: F401  (an index on calls, migration 0007)
 from hotline.telephony.models import CallRecording, Message, OptOut
 
 __all__ = [

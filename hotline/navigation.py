@@ -38,6 +38,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("referrals.index", _l("Referrals"), frozenset({Role.COORDINATOR})),
     NavEntry("referrals.rules", _l("Routing rules"), frozenset({Role.ADMIN})),
     NavEntry("portal.index", _l("My referrals"), frozenset({Role.PARTNER})),
+    NavEntry("reports.index", _l("Reports"), frozenset({Role.MANAGER, Role.COORDINATOR})),
 ]
 
 

@@ -1,0 +1,50 @@
+"""Small numbers in reports that leave the hotline (working group, public statistics).
+
+Any count below 3 — zero included — is written "<3", never exactly (the NHTH rule the reference
+notes cite). A share is shown only when its numerator and its denominator are both at least 3,
+and a median or percentile only when it rests on at least 3 values; otherwise "—".
+Known limit: there is no secondary suppression, so a hidden cell can sometimes be worked out
+from a total and the other cells of its row; keep that in mind before adding totals.
+"""
+
+from __future__ import annotations
+
+SMALL = 3
+SUPPRESSED = "<3"
+NOT_SHOWN = "—"
+
+
+def number(value: int) -> str:
+    return f"{value:,}".replace(",", " ")
+
+
+def count(value: int, *, publish: bool) -> str:
+    if publish and value < SMALL:
+        return SUPPRESSED
+    return number(value)
+
+
+def is_suppressed(value: int, *, publish: bool) -> bool:
+    return publish and value < SMALL
+
+
+def share(numerator: int, denominator: int, *, publish: bool) -> str:
+    if denominator <= 0:
+        return NOT_SHOWN
+    if publish and (numerator < SMALL or denominator < SMALL):
+        return NOT_SHOWN
+    return f"{round(100 * numerator / denominator)} %"
+
+
+def percent(numerator: int, denominator: int, *, publish: bool) -> float | None:
+    """The share as a number (for charts), None when it may not be shown."""
+    if denominator <= 0 or (publish and (numerator < SMALL or denominator < SMALL)):
+        return None
+    return 100 * numerator / denominator
+
+
+def hours(seconds: float | None, basis: int, *, publish: bool) -> str:
+    if seconds is None or basis <= 0 or (publish and basis < SMALL):
+        return NOT_SHOWN
+    value = seconds / 3600
+    return f"{value:.1f} h" if value < 100 else f"{value:.0f} h"

@@ -1,0 +1,276 @@
+"""Reports: the dashboard, the working-group report, exports and the field mapping.
+
+Who may do what:
+- managers and coordinators: the dashboard (also its version for publication), the working-group
+  report (page and XLSX: coordinators run the working group with the partners) and the field mapping;
+- managers only: exports. Anonymised exports need nothing more; an identifiable export needs a
+  written reason, kept in the audit trail with the row count. Coordinators already see each case
+  in their work, but bulk data leaving the system is a manager's decision;
+- operators, admins (no case data by default) and partners: nothing here (403).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.datastructures import ImmutableMultiDict
+
+from hotline.auth.access import role_required
+from hotline.auth.models import Role
+from hotline.cases.forms import INDICATOR_LABELS
+from hotline.database import utcnow
+from hotline.errors import HotlineError
+from hotline.extensions import db
+from hotline.i18n import current_language
+from hotline.reports import anonymise, dashboard, disclosure, exports, presenters, sql, working_group
+from hotline.reports.forms import (
+    DATASET_LABELS,
+    FORMAT_LABELS,
+    IdentifiableExportForm,
+    ReportFilterForm,
+    WorkingGroupForm,
+)
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+READERS = (Role.MANAGER, Role.COORDINATOR)
+
+
+def _today():  # type: ignore[no-untyped-def]
+    return utcnow().astimezone(sql.time_zone()).date()
+
+
+def _filter_form(
+    labels: presenters.Labels, formdata: Any = None, *, periods: bool = False
+) -> ReportFilterForm:
+    form = ReportFilterForm(formdata if formdata is not None else request.args)
+    if not periods:
+        del form.period  # only the dashboard groups by period
+    form.set_choices(
+        presenters.region_choices(labels), presenters.form_choices(labels), presenters.partner_choices(labels)
+    )
+    return form
+
+
+@bp.context_processor
+def report_globals() -> dict[str, Any]:
+    return {"DATASET_LABELS": DATASET_LABELS, "FORMAT_LABELS": FORMAT_LABELS, "is_manager": _is_manager()}
+
+
+def _is_manager() -> bool:
+    return current_user.is_authenticated and current_user.role == Role.MANAGER
+
+
+@bp.route("/")
+@role_required(*READERS)
+def index():  # type: ignore[no-untyped-def]
+    labels = presenters.load_labels(current_language())
+    form = _filter_form(labels, periods=True)
+    today = _today()
+    publish = request.args.get("publish") == "1"
+    if not form.validate_with_dates(today):
+        return render_template(
+            "reports/dashboard.html", form=form, page=None, filters=None, publish=publish
+        ), 400
+    filters = form.to_filter(today)
+    form.start.data, form.end.data = filters.start, filters.end
+    figures = dashboard.build_dashboard(filters)
+    page = presenters.build_page(figures, labels, publish=publish)
+    return render_template(
+        "reports/dashboard.html", form=form, page=page, filters=filters, publish=publish, labels=labels
+    )
+
+
+@bp.route("/exports")
+@role_required(Role.MANAGER)
+def exports_page():  # type: ignore[no-untyped-def]
+    labels = presenters.load_labels(current_language())
+    form = _filter_form(labels)
+    if not form.validate_with_dates(_today()):
+        return _exports_page(form, None, status=400)
+    filters = form.to_filter(_today())
+    form.start.data, form.end.data = filters.start, filters.end
+    return _exports_page(form, filters)
+
+
+def _exports_page(form: ReportFilterForm, filters: Any, *, identifiable: Any = None, status: int = 200):  # type: ignore[no-untyped-def]
+    if identifiable is None:
+        identifiable = IdentifiableExportForm(formdata=None)
+        if filters is not None:
+            for name, value in filters.query_args().items():
+                if name in identifiable and name != "period":
+                    identifiable[name].data = value
+    return (
+        render_template(
+            "reports/exports.html",
+            form=form,
+            filters=filters,
+            identifiable=identifiable,
+            k=anonymise.k_value(),
+            datasets=exports.dataset_names(),
+        ),
+        status,
+    )
+
+
+def _download(plan: exports.ExportPlan) -> Response:
+    response = Response(stream_with_context(exports.stream(plan)), mimetype=plan.mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{plan.filename}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.route("/exports/<name>.<fmt>")
+@role_required(Role.MANAGER)
+def export(name: str, fmt: str):  # type: ignore[no-untyped-def]
+    if exports.get_dataset(name) is None or fmt not in exports.FORMATS:
+        abort(404)
+    labels = presenters.load_labels(current_language())
+    form = _filter_form(labels)
+    today = _today()
+    if not form.validate_with_dates(today):
+        return _exports_page(form, None, status=400)
+    filters = form.to_filter(today)
+    try:
+        plan = exports.prepare_export(name, fmt, filters, actor=current_user, today=today)
+    except HotlineError as exc:
+        db.session.rollback()
+        form.end.errors = [*form.end.errors, exc.message]
+        return _exports_page(form, filters, status=400)
+    db.session.commit()  # the audit row is stored before any data leaves
+    return _download(plan)
+
+
+@bp.route("/exports/identifiable", methods=["POST"])
+@role_required(Role.MANAGER)
+def export_identifiable():  # type: ignore[no-untyped-def]
+    labels = presenters.load_labels(current_language())
+    identifiable = IdentifiableExportForm()
+    hidden = {name: identifiable[name].data or "" for name in ("start", "end", "region", "form", "partner")}
+    form = _filter_form(labels, ImmutableMultiDict({k: v for k, v in hidden.items() if v}))
+    today = _today()
+    if not form.validate_with_dates(today):
+        return _exports_page(form, None, identifiable=identifiable, status=400)
+    filters = form.to_filter(today)
+    if not identifiable.validate_on_submit():
+        return _exports_page(form, filters, identifiable=identifiable, status=400)
+    try:
+        plan = exports.prepare_export(
+            identifiable.dataset.data,
+            identifiable.fmt.data,
+            filters,
+            actor=current_user,
+            today=today,
+            identifiable=True,
+            reason=identifiable.reason.data,
+        )
+    except HotlineError as exc:
+        db.session.rollback()
+        identifiable.reason.errors = [*identifiable.reason.errors, exc.message]
+        return _exports_page(form, filters, identifiable=identifiable, status=400)
+    db.session.commit()
+    return _download(plan)
+
+
+def _working_group_form(labels: presenters.Labels) -> WorkingGroupForm:
+    form = WorkingGroupForm(request.args)
+    form.partner.choices = [("", _("All partners"))] + [
+        (str(pid), name) for pid, name in presenters.partner_choices(labels)
+    ]
+    return form
+
+
+def _working_group_request(labels: presenters.Labels) -> tuple[WorkingGroupForm, Any]:
+    form = _working_group_form(labels)
+    today = _today()
+    default = working_group.last_month(today)
+    if not form.validate():
+        return form, None
+    try:
+        period = working_group.make_period(
+            form.kind.data or "month",
+            form.year.data or default.year,
+            form.number.data or default.number,
+            today=today,
+        )
+    except HotlineError as exc:
+        form.number.errors = [*form.number.errors, exc.message]
+        return form, None
+    if not request.args:
+        form.kind.data, form.year.data, form.number.data = period.kind, period.year, period.number
+    return form, period
+
+
+@bp.route("/working-group")
+@role_required(*READERS)
+def working_group_page():  # type: ignore[no-untyped-def]
+    labels = presenters.load_labels(current_language())
+    form, period = _working_group_request(labels)
+    if period is None:
+        return render_template("reports/working_group.html", form=form, report=None), 400
+    partner_id = int(form.partner.data) if form.partner.data else None
+    report = working_group.build_report(
+        period,
+        locale=current_language(),
+        partner_id=partner_id,
+        include_reasons=form.reasons.data,
+        now=utcnow(),
+    )
+    working_group.record_access(report, "page", actor=current_user)
+    db.session.commit()
+    return render_template(
+        "reports/working_group.html",
+        form=form,
+        report=report,
+        columns=working_group.summary_columns(),
+        summary_cells=working_group.summary_cells,
+        definitions=working_group.definitions(),
+        outcomes=working_group.OUTCOMES,
+        outcome_labels=presenters.OUTCOME_NAMES,
+        count=partial(disclosure.count, publish=True),
+    )
+
+
+@bp.route("/working-group.xlsx")
+@role_required(*READERS)
+def working_group_xlsx():  # type: ignore[no-untyped-def]
+    labels = presenters.load_labels(current_language())
+    form, period = _working_group_request(labels)
+    if period is None:
+        return render_template("reports/working_group.html", form=form, report=None), 400
+    partner_id = int(form.partner.data) if form.partner.data else None
+    report = working_group.build_report(
+        period,
+        locale=current_language(),
+        partner_id=partner_id,
+        include_reasons=form.reasons.data,
+        now=utcnow(),
+    )
+    title = _("Referrals to the working group's partners: %(period)s", period=period.label())
+    content = working_group.workbook(report, outcome_labels=presenters.OUTCOME_NAMES, title=title)
+    working_group.record_access(report, "xlsx", actor=current_user)
+    db.session.commit()
+    filename = exports.safe_filename("hotline", "working-group", period.slug, extension="xlsx")
+    response = Response(content, mimetype=XLSX)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.route("/field-mapping")
+@role_required(*READERS)
+def field_mapping():  # type: ignore[no-untyped-def]
+    return render_template(
+        "reports/field_mapping.html",
+        anonymise=anonymise,
+        k=anonymise.k_value(),
+        exports=exports,
+        labels=presenters.load_labels(current_language()),
+        indicator_labels=INDICATOR_LABELS,
+    )
