@@ -71,9 +71,13 @@ def seed() -> None:
 @click.command()
 @with_appcontext
 def demo() -> None:
-    """Create the demo accounts (one per role) and print them with their passwords."""
+    """Create the demo accounts (one per role) and, on an empty database, a few fictitious contacts."""
+    from sqlalchemy import func, select
+
     from hotline.auth import services
     from hotline.auth.models import Role
+    from hotline.calls.models import Call
+    from hotline.demo_data import generate
 
     for email, role, partner, name, password in DEMO_USERS:
         if services.get_user_by_email(email) is None:
@@ -81,6 +85,11 @@ def demo() -> None:
                 email=email, role=Role(role), password=password, name=name, partner_code=partner
             )
     db.session.commit()
+    operator = services.get_user_by_email(DEMO_USERS[0][0])
+    if not db.session.scalar(select(func.count()).select_from(Call).where(Call.operator_id == operator.id)):
+        # Handled by the demo operator and coordinator (the only ones when the database is new).
+        report = generate(300, days=90, staff=(1, 1))
+        click.echo(f"Sample data: {report.calls} fictitious contacts, {report.cases} cases.")
     click.echo("Demo accounts (development only):")
     for email, role, partner, _name, password in DEMO_USERS:
         suffix = f" ({partner})" if partner else ""

@@ -134,12 +134,15 @@ def generate(
     seed: int = 1818,
     days: int = 730,
     batch: int = 5000,
+    staff: tuple[int, int] = (40, 8),
     progress: Callable[[int, int], None] | None = None,
 ) -> DemoDataReport:
-    """Add `calls` contacts over the last `days` days, with the cases, persons and links they imply."""
+    """Add `calls` contacts over the last `days` days, with the cases, persons and links they imply.
+
+    `staff` is how many operators and coordinators handle them (existing accounts first)."""
     rng = random.Random(seed)  # noqa: S311  (fictitious data, reproducible on purpose)
-    operators = _staff(Role.OPERATOR, 40)
-    coordinators = _staff(Role.COORDINATOR, 8)
+    operators = _staff(Role.OPERATOR, staff[0])
+    coordinators = _staff(Role.COORDINATOR, staff[1])
     provinces = [(p, r) for p, r in db.session.execute(select(Province.ubigeo, Province.region_ubigeo))]
     forms = list(db.session.scalars(select(ExploitationForm.code)))
     indicators = [i.value for i in Indicator]
