@@ -9,6 +9,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import pyotp
 from flask import current_app
@@ -26,6 +27,16 @@ from hotline.extensions import db
 from hotline.partners.models import Partner
 
 TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+_OWNER = object()
+
+
+def _audit_account(action: str, user: User, *, actor: Any = _OWNER, **details: Any) -> None:
+    """Audit an action on an account; by default the account's owner acted (None: the system)."""
+    audit.record(
+        action, actor=user if actor is _OWNER else actor, object_type="user", object_id=user.id, **details
+    )
 
 
 class AuthError(HotlineError):
@@ -65,11 +76,9 @@ def authenticate(email: str, password: str, *, now: datetime | None = None) -> L
         raise AuthError()
     if user.locked_until is not None and user.locked_until > now:
         passwords.verify_password(None, password)
-        audit.record(
+        _audit_account(
             "auth.login_locked",
-            actor=user,
-            object_type="user",
-            object_id=user.id,
+            user,
             outcome=Outcome.DENIED,
             summary="attempt while locked",
         )
@@ -78,11 +87,9 @@ def authenticate(email: str, password: str, *, now: datetime | None = None) -> L
         _register_failure(user, now)
         raise AuthError()
     if not user.is_active:
-        audit.record(
+        _audit_account(
             "auth.login_failed",
-            actor=user,
-            object_type="user",
-            object_id=user.id,
+            user,
             outcome=Outcome.DENIED,
             summary="account deactivated",
         )
@@ -109,11 +116,9 @@ def _register_failure(user: User, now: datetime) -> None:
             update(User).where(User.id == user.id).values(failed_login_count=1, first_failed_login_at=now)
         )
     db.session.refresh(user)
-    audit.record(
+    _audit_account(
         "auth.login_failed",
-        actor=user,
-        object_type="user",
-        object_id=user.id,
+        user,
         outcome=Outcome.FAILURE,
         summary="wrong password",
     )
@@ -121,11 +126,9 @@ def _register_failure(user: User, now: datetime) -> None:
         user.locked_until = now + window
         user.failed_login_count = 0
         user.first_failed_login_at = None
-        audit.record(
+        _audit_account(
             "auth.lockout",
-            actor=user,
-            object_type="user",
-            object_id=user.id,
+            user,
             outcome=Outcome.DENIED,
             summary=f"locked for {int(window.total_seconds() // 60)} minutes",
         )
@@ -162,11 +165,9 @@ def verify_totp(user: User, code: str, *, now: datetime | None = None) -> bool:
     step = _accepted_step(crypto.decrypt(user.totp_secret), code, now)
     if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
         summary = "replayed code" if step is not None else "wrong code"
-        audit.record(
+        _audit_account(
             "auth.totp_failed",
-            actor=user,
-            object_type="user",
-            object_id=user.id,
+            user,
             outcome=Outcome.FAILURE,
             summary=summary,
         )
@@ -182,14 +183,14 @@ def enable_totp(user: User, secret: str, code: str, *, now: datetime | None = No
         return False
     user.totp_secret = crypto.encrypt(secret)
     user.totp_last_step = step
-    audit.record("auth.totp_enabled", actor=user, object_type="user", object_id=user.id)
+    _audit_account("auth.totp_enabled", user)
     return True
 
 
 def disable_totp(user: User, *, actor: User) -> None:
     user.totp_secret = None
     user.totp_last_step = None
-    audit.record("auth.totp_disabled", actor=actor, object_type="user", object_id=user.id)
+    _audit_account("auth.totp_disabled", user, actor=actor)
 
 
 # --- sessions -------------------------------------------------------------------------------
@@ -215,7 +216,7 @@ def start_session(user: User, *, ip: str | None, user_agent: str | None, now: da
         )
     )
     user.last_login_at = now
-    audit.record("auth.login", actor=user, object_type="user", object_id=user.id)
+    _audit_account("auth.login", user)
     return token
 
 
@@ -241,11 +242,9 @@ def check_session(token: str | None, *, now: datetime | None = None) -> UserSess
         reason = "deactivated"
     if reason:
         row.revoked_at, row.revoked_reason = now, reason
-        audit.record(
+        _audit_account(
             "auth.session_ended",
-            actor=row.user,
-            object_type="user",
-            object_id=row.user_id,
+            row.user,
             summary=f"session ended: {reason}",
         )
         return None
@@ -259,7 +258,7 @@ def end_session(token: str | None, *, now: datetime | None = None) -> None:
     row = check_session(token, now=now)
     if row is not None:
         revoke_sessions(row.user, reason="logout", now=now)
-        audit.record("auth.logout", actor=row.user, object_type="user", object_id=row.user_id)
+        _audit_account("auth.logout", row.user)
 
 
 def revoke_sessions(user: User, *, reason: str, now: datetime | None = None) -> int:
@@ -328,11 +327,10 @@ def create_user(
     )
     db.session.add(user)
     db.session.flush()
-    audit.record(
+    _audit_account(
         "user.create",
+        user,
         actor=actor,
-        object_type="user",
-        object_id=user.id,
         summary=f"role={role.value}" + (f" partner={partner.code}" if partner else ""),
     )
     return user
@@ -347,11 +345,10 @@ def change_role(user: User, *, role: Role, partner_code: str | None, actor: User
     user.partner_id = partner.id if partner else None
     # A change of role or organisation ends the user's sessions, so old rights stop at once.
     revoke_sessions(user, reason="role_changed")
-    audit.record(
+    _audit_account(
         "user.change_role",
+        user,
         actor=actor,
-        object_type="user",
-        object_id=user.id,
         summary=f"{before} -> role={user.role} partner_id={user.partner_id}",
     )
     return user
@@ -377,17 +374,15 @@ def reset_password(user: User, *, actor: User) -> str:
     user.locked_until = None
     user.failed_login_count = 0
     revoke_sessions(user, reason="password_reset")
-    audit.record("user.reset_password", actor=actor, object_type="user", object_id=user.id)
+    _audit_account("user.reset_password", user, actor=actor)
     return temporary
 
 
 def change_password(user: User, *, current: str, new: str) -> None:
     if not passwords.verify_password(user.password_hash, current):
-        audit.record(
+        _audit_account(
             "user.change_password",
-            actor=user,
-            object_type="user",
-            object_id=user.id,
+            user,
             outcome=Outcome.FAILURE,
             summary="wrong current password",
         )
@@ -398,7 +393,7 @@ def change_password(user: User, *, current: str, new: str) -> None:
     user.password_hash = passwords.hash_password(new)
     user.must_change_password = False
     revoke_sessions(user, reason="password_changed")
-    audit.record("user.change_password", actor=user, object_type="user", object_id=user.id)
+    _audit_account("user.change_password", user)
 
 
 def set_locale(user: User, locale: str) -> None:

@@ -57,3 +57,16 @@ def test_demo_accounts(app, db):
     # Running it again adds nothing.
     assert "Sample data" not in app.test_cli_runner().invoke(args=["demo"]).output
     assert db.scalar(select(User).where(User.email == "fiscalia@demo.pe")).partner.code == "MP-FISTRAP"
+
+
+def test_a_user_created_from_the_command_line_has_no_actor_in_the_audit(app, db):
+    from tests.helpers import last_audit
+
+    app.test_cli_runner().invoke(
+        args=["users", "create", "--email", "cli@x.pe", "--role", "operator"],
+        input="una-clave-bastante-larga\n",
+    )
+    event = last_audit("user.create")
+    assert event.actor_id is None and event.object_id == str(
+        db.scalar(select(User.id).where(User.email == "cli@x.pe"))
+    )
