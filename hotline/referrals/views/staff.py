@@ -3,6 +3,7 @@ one referral (timeline, delivery, actions), its printable document, answers on a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -316,15 +317,11 @@ def print_view(referral_id: int):  # type: ignore[no-untyped-def]
     return render_template("referrals/print.html", **_detail_context(referral))
 
 
-@bp.route("/<int:referral_id>/send", methods=["POST"])
-@role_required(COORDINATOR)
-def send(referral_id: int):  # type: ignore[no-untyped-def]
-    referral = _load(referral_id)
-    form = ReferralSendForm()
-    if not form.validate():
-        abort(400)
+def _change(referral_id: int, change: Callable[[], object], success: str, *, anchor: str | None = None):  # type: ignore[no-untyped-def]
+    """Run one service change on a referral: commit and flash, or roll back and explain (409 on a
+    version conflict), then back to the referral page."""
     try:
-        services.send_referral(referral, actor=current_user, expected_version=form.version_number())
+        change()
     except (services.VersionConflict, cases.VersionConflict):
         return conflict(referral_id, url_for("referrals.detail", referral_id=referral_id))
     except HotlineError as exc:
@@ -332,8 +329,22 @@ def send(referral_id: int):  # type: ignore[no-untyped-def]
         flash(str(exc), "error")
     else:
         db.session.commit()
-        flash(_("Referral %(reference)s sent.", reference=referral.reference), "success")
-    return redirect(url_for("referrals.detail", referral_id=referral_id))
+        flash(success, "success")
+    return redirect(url_for("referrals.detail", referral_id=referral_id, _anchor=anchor))
+
+
+@bp.route("/<int:referral_id>/send", methods=["POST"])
+@role_required(COORDINATOR)
+def send(referral_id: int):  # type: ignore[no-untyped-def]
+    referral = _load(referral_id)
+    form = ReferralSendForm()
+    if not form.validate():
+        abort(400)
+    return _change(
+        referral_id,
+        lambda: services.send_referral(referral, actor=current_user, expected_version=form.version_number()),
+        _("Referral %(reference)s sent.", reference=referral.reference),
+    )
 
 
 @bp.route("/<int:referral_id>/revoke", methods=["POST"])
@@ -343,19 +354,13 @@ def revoke(referral_id: int):  # type: ignore[no-untyped-def]
     form = ReferralRevokeForm()
     if not form.validate():
         return _render_detail(referral_id, forms={"revoke": form}, status=422)
-    try:
-        services.revoke(
+    return _change(
+        referral_id,
+        lambda: services.revoke(
             referral, reason=form.reason.data, actor=current_user, expected_version=form.version_number()
-        )
-    except services.VersionConflict:
-        return conflict(referral_id, url_for("referrals.detail", referral_id=referral_id))
-    except HotlineError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("Referral %(reference)s revoked.", reference=referral.reference), "success")
-    return redirect(url_for("referrals.detail", referral_id=referral_id))
+        ),
+        _("Referral %(reference)s revoked.", reference=referral.reference),
+    )
 
 
 @bp.route("/<int:referral_id>/answer/<action>", methods=["POST"])
@@ -368,17 +373,11 @@ def answer(referral_id: int, action: str):  # type: ignore[no-untyped-def]
     form = ANSWER_FORMS[action]()
     if not form.validate():
         return _render_detail(referral_id, forms={action: form}, status=422)
-    try:
-        apply_answer(referral, action, form, on_behalf=True)
-    except services.VersionConflict:
-        return conflict(referral_id, url_for("referrals.detail", referral_id=referral_id))
-    except HotlineError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("referrals.detail", referral_id=referral_id))
-    db.session.commit()
-    flash(_("The partner's answer was recorded on its behalf."), "success")
-    return redirect(url_for("referrals.detail", referral_id=referral_id))
+    return _change(
+        referral_id,
+        lambda: apply_answer(referral, action, form, on_behalf=True),
+        _("The partner's answer was recorded on its behalf."),
+    )
 
 
 def apply_answer(referral: Referral, action: str, form: Any, *, on_behalf: bool) -> None:
@@ -403,14 +402,11 @@ def add_number(referral_id: int):  # type: ignore[no-untyped-def]
     form = CaseNumberForm()
     if not form.validate():
         return _render_detail(referral_id, forms={"number": form}, status=422)
-    try:
-        services.add_case_number(
+    return _change(
+        referral_id,
+        lambda: services.add_case_number(
             referral, kind=form.kind.data, number=form.number.data, actor=current_user, on_behalf=True
-        )
-    except HotlineError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("Number recorded."), "success")
-    return redirect(url_for("referrals.detail", referral_id=referral_id, _anchor="numbers"))
+        ),
+        _("Number recorded."),
+        anchor="numbers",
+    )
