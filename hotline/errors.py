@@ -6,6 +6,7 @@ import logging
 import secrets
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from hotline.extensions import db
@@ -22,6 +23,18 @@ class HotlineError(Exception):
 
     def __str__(self) -> str:
         return str(self.message)
+
+
+class VersionConflict(HotlineError):
+    """Someone else changed the record since the form was loaded, or the form came without its version.
+
+    Every change to a versioned record names the version it was based on; a missing version is a
+    conflict, never a silent overwrite.
+    """
+
+    def __init__(self, object_id: int | None = None, message: object | None = None) -> None:
+        super().__init__(message or _l("Someone else changed this record while you were editing it."))
+        self.object_id = object_id
 
 
 def _wants_json() -> bool:

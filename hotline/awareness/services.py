@@ -36,6 +36,7 @@ from markupsafe import Markup, escape
 from hotline import crypto
 from hotline.calls.models import Call, CallStatus, Channel
 from hotline.calls.services import log_call
+from hotline.phones import looks_like_phone
 from hotline.reference.services import list_regions
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
@@ -270,12 +271,7 @@ AT_RISK_GROUPS: dict[str, Any] = {
     "disability": _l("People with disabilities"),
 }
 REGION_UNKNOWN = "unknown"
-PHONE_RE = re.compile(r"^\+?[\d\s().\-/]{6,25}$")
 LANGUAGE_NAMES = {"es": _l("Spanish"), "en": _l("English")}
-
-
-def looks_like_phone(value: str) -> bool:
-    return bool(PHONE_RE.match(value)) and sum(c.isdigit() for c in value) >= 6
 
 
 def region_choices() -> list[tuple[str, str]]:

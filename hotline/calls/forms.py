@@ -10,15 +10,13 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, RadioField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
-from hotline.calls.models import CallerType, CallKind, CallLanguage, CallStatus, Channel
-from hotline.cases.forms import (
-    GENDER_LABELS,
-    INDICATOR_LABELS,
-    LANGUAGE_CHOICES,
+from hotline.calls.labels import CALLER_TYPE_LABELS, CHANNEL_LABELS, KIND_LABELS
+from hotline.calls.models import CallKind, CallLanguage, Channel
+from hotline.cases.labels import GENDER_LABELS, INDICATOR_LABELS, RISK_LABELS
+from hotline.cases.models import Risk
+from hotline.forms import (
     MULTI_HINT,
-    RISK_LABELS,
     YES_NO_UNKNOWN,
-    check_province,
     choices,
     code_multi,
     code_select,
@@ -27,40 +25,8 @@ from hotline.cases.forms import (
     sc,
     text,
 )
-from hotline.cases.models import Risk
+from hotline.reference.labels import LANGUAGE_CHOICES, check_province
 
-CHANNEL_LABELS = {
-    Channel.PHONE: _l("Phone call"),
-    Channel.SMS: _l("SMS"),
-    Channel.WHATSAPP: _l("WhatsApp"),
-    Channel.WEB: _l("Web form"),
-    Channel.WALK_IN: _l("In person"),
-    Channel.EMAIL: _l("E-mail"),
-}
-CALLER_TYPE_LABELS = {
-    CallerType.VICTIM: _l("The person at risk"),
-    CallerType.RELATIVE_FRIEND: _l("Relative or friend"),
-    CallerType.WITNESS: _l("Witness"),
-    CallerType.PROFESSIONAL: _l("Professional (teacher, health worker, official...)"),
-    CallerType.ANONYMOUS: _l("Anonymous"),
-    CallerType.OTHER: _l("Other"),
-}
-LANGUAGE_LABELS = {CallLanguage(code): label for code, label in LANGUAGE_CHOICES}
-KIND_LABELS = {
-    CallKind.TRAFFICKING_REPORT: _l("Possible trafficking report"),
-    CallKind.CASE_FOLLOWUP: _l("Follow-up of an existing case"),
-    CallKind.INFORMATION: _l("Information request"),
-    CallKind.REFERRED_ELSEWHERE: _l("Other issue, referred elsewhere"),
-    CallKind.SILENT: _l("Silent or dropped"),
-    CallKind.PRANK: _l("Prank or abusive"),
-    CallKind.TEST: _l("Test"),
-}
-CALL_STATUS_LABELS = {
-    CallStatus.RINGING: _l("Ringing"),
-    CallStatus.IN_PROGRESS: _l("On the line"),
-    CallStatus.ENDED: _l("Ended, intake pending"),
-    CallStatus.LOGGED: _l("Logged"),
-}
 NEEDS_SUMMARY = (
     CallKind.TRAFFICKING_REPORT,
     CallKind.CASE_FOLLOWUP,

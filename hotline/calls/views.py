@@ -12,26 +12,23 @@ from flask_login import current_user
 from hotline.auth.access import role_required
 from hotline.auth.models import Role
 from hotline.calls import services
-from hotline.calls.forms import (
+from hotline.calls.forms import IntakeForm
+from hotline.calls.labels import (
     CALL_STATUS_LABELS,
     CALLER_TYPE_LABELS,
     CHANNEL_LABELS,
     KIND_LABELS,
     LANGUAGE_LABELS,
-    IntakeForm,
 )
 from hotline.calls.models import Call, CallerType, CallKind, CallLanguage, CallStatus, Channel
 from hotline.cases import services as cases
-from hotline.cases.forms import (
-    INDICATOR_LABELS,
-    RISK_LABELS,
-    STATUS_LABELS,
-    minors_value,
-    set_case_choices,
-)
+from hotline.cases.labels import INDICATOR_LABELS, RISK_LABELS, STATUS_LABELS
 from hotline.errors import HotlineError
 from hotline.extensions import db
+from hotline.forms import yes_no_value
 from hotline.i18n import current_language
+from hotline.phones import mask_phone
+from hotline.reference.labels import set_case_choices
 
 bp = Blueprint("calls", __name__, url_prefix="/calls")
 
@@ -50,17 +47,9 @@ def labels() -> dict[str, Any]:
         "CASE_STATUS_LABELS": STATUS_LABELS,
         "RISK_LABELS": RISK_LABELS,
         "INDICATOR_LABELS": INDICATOR_LABELS,
-        "masked_number": masked_number,
+        "mask_phone": mask_phone,
         "saved_draft": saved_draft_key(),
     }
-
-
-def masked_number(number: str | None) -> str:
-    """Enough of a number to tell calls apart in a list, no more."""
-    if not number:
-        return "—"
-    digits = "".join(c for c in number if c.isdigit())
-    return "•••• " + digits[-3:] if len(digits) > 3 else "••••"
 
 
 def saved_draft_key() -> str | None:
@@ -184,7 +173,7 @@ def _intake_data(form: IntakeForm, call: Call | None) -> services.IntakeData:
             exploitation_forms=list(form.exploitation_forms.data or []),
             indicators=list(form.indicators.data or []),
             victim_count=form.victim_count.data,
-            has_minors=minors_value(form.has_minors.data),
+            has_minors=yes_no_value(form.has_minors.data),
             victim_nationalities=list(form.victim_nationalities.data or []),
             narrative=form.narrative.data or None,
         )

@@ -14,22 +14,6 @@ from hotline.auth.access import role_required
 from hotline.auth.models import Role
 from hotline.cases import services
 from hotline.cases.forms import (
-    CLOSE_REASON_LABELS,
-    CONSENT_LABELS,
-    DECISION_BODY_LABELS,
-    DOCUMENT_LABELS,
-    GENDER_LABELS,
-    HISTORY_ACTION_LABELS,
-    HISTORY_FIELD_LABELS,
-    INDICATOR_LABELS,
-    LANGUAGE_CHOICES,
-    MIGRATION_LABELS,
-    PERSON_ROLE_LABELS,
-    RECRUITER_RELATION_LABELS,
-    RISK_LABELS,
-    STATUS_LABELS,
-    SUSPECT_ROLE_LABELS,
-    TRAFFICKING_STATUS_LABELS,
     CaseAssignForm,
     CaseCloseForm,
     CaseFilterForm,
@@ -38,20 +22,32 @@ from hotline.cases.forms import (
     CaseReopenForm,
     CaseTriageForm,
     PersonForm,
-    choice_labels,
-    country_choices,
-    country_name,
+)
+from hotline.cases.labels import (
+    CLOSE_REASON_LABELS,
+    CONSENT_LABELS,
+    DECISION_BODY_LABELS,
+    DOCUMENT_LABELS,
+    GENDER_LABELS,
+    HISTORY_ACTION_LABELS,
+    HISTORY_FIELD_LABELS,
+    INDICATOR_LABELS,
+    MIGRATION_LABELS,
+    PERSON_ROLE_LABELS,
+    RECRUITER_RELATION_LABELS,
+    RISK_LABELS,
+    STATUS_LABELS,
+    SUSPECT_ROLE_LABELS,
+    TRAFFICKING_STATUS_LABELS,
     history_value,
-    minors_choice,
-    minors_value,
-    sc,
-    set_case_choices,
 )
 from hotline.cases.models import Case, CaseStatus, Person
 from hotline.cases.services import PersonData, VersionConflict
 from hotline.errors import HotlineError
 from hotline.extensions import db
+from hotline.forms import choice_labels, sc, yes_no_choice, yes_no_value
 from hotline.i18n import current_language
+from hotline.reference.labels import LANGUAGE_CHOICES, country_choices, country_name, set_case_choices
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -63,7 +59,7 @@ DRAFT_KEY_RE = re.compile(r"^(new|call-\d{1,10})$")
 
 @bp.context_processor
 def labels() -> dict[str, Any]:
-    from hotline.calls.forms import CALL_STATUS_LABELS, CALLER_TYPE_LABELS, CHANNEL_LABELS, KIND_LABELS
+    from hotline.calls.labels import CALL_STATUS_LABELS, CALLER_TYPE_LABELS, CHANNEL_LABELS, KIND_LABELS
 
     locale = current_language()
     return {
@@ -277,7 +273,7 @@ def _case_form_rows(form: CaseForm) -> Any:
                 _show(case.indicators, INDICATOR_LABELS),
             ),
             (_("Number of possible victims"), _show(form.victim_count.data), _show(case.victim_count)),
-            (_("Any minors among them?"), _show(minors_value(form.has_minors.data)), _show(case.has_minors)),
+            (_("Any minors among them?"), _show(yes_no_value(form.has_minors.data)), _show(case.has_minors)),
             (
                 _("Victims' nationalities"),
                 _show(form.victim_nationalities.data, countries),
@@ -308,7 +304,7 @@ def edit(case_id: int):  # type: ignore[no-untyped-def]
         form.location.data = case.location
         form.indicators.data = list(case.indicators)
         form.victim_count.data = case.victim_count
-        form.has_minors.data = minors_choice(case.has_minors)
+        form.has_minors.data = yes_no_choice(case.has_minors)
         form.victim_nationalities.data = list(case.victim_nationalities)
         form.exploitation_country.data = case.exploitation_country or ""
         form.narrative.data = case.narrative
@@ -324,7 +320,7 @@ def edit(case_id: int):  # type: ignore[no-untyped-def]
                 province_ubigeo=form.province.data or None,
                 indicators=list(form.indicators.data or []),
                 victim_count=form.victim_count.data,
-                has_minors=minors_value(form.has_minors.data),
+                has_minors=yes_no_value(form.has_minors.data),
                 victim_nationalities=list(form.victim_nationalities.data or []),
                 exploitation_country=form.exploitation_country.data or None,
                 narrative=form.narrative.data or None,

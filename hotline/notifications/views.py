@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
-from flask_babel import lazy_gettext as _l
 
 from hotline.auth.access import role_required
 from hotline.auth.models import Role
 from hotline.notifications import services
+from hotline.notifications.labels import STATUS_LABELS
 from hotline.notifications.models import OutboxStatus
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
-
-STATUS_LABELS = {
-    OutboxStatus.PENDING: _l("Pending"),
-    OutboxStatus.SENDING: _l("Sending"),
-    OutboxStatus.SENT: _l("Sent"),
-    OutboxStatus.FAILED: _l("Failed"),
-}
 
 
 @bp.route("/")

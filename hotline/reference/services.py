@@ -60,3 +60,8 @@ def list_regions() -> list[Region]:
 
 def list_exploitation_forms() -> list[ExploitationForm]:
     return list(db.session.scalars(select(ExploitationForm).order_by(ExploitationForm.code)))
+
+
+def list_provinces() -> list[Province]:
+    """Every province, grouped by region then by name (for the place fields)."""
+    return list(db.session.scalars(select(Province).order_by(Province.region_ubigeo, Province.name)))

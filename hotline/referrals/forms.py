@@ -7,99 +7,19 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from hotline.cases.forms import (
-    CLOSE_REASON_LABELS,
-    INDICATOR_LABELS,
-    RISK_LABELS,
-    MultiCheckboxField,
-    choices,
-    no_nul,
-    sc,
-)
+from hotline.cases.labels import CLOSE_REASON_LABELS, INDICATOR_LABELS, RISK_LABELS
+from hotline.forms import MultiCheckboxField, VersionedForm, choices, long_text, no_nul, sc
+from hotline.referrals.labels import CASE_NUMBER_LABELS, KIND_LABELS, OUTCOME_LABELS, STATUS_LABELS
 from hotline.referrals.models import (
-    CaseNumberKind,
-    EventAction,
     ReferralKind,
     ReferralOutcome,
-    ReferralStatus,
 )
 
-KIND_LABELS = {
-    ReferralKind.SERVICES: _l("Referral for services"),
-    ReferralKind.LAW_ENFORCEMENT: _l("Report to law enforcement"),
-    ReferralKind.WARM_HANDOFF: _l("Warm hand-off of a live caller"),
-}
-# A context of their own: in Spanish a referral (derivación) is feminine, a case masculine.
-STATUS_LABELS = {
-    ReferralStatus.PENDING: lazy_pgettext("referral status", "Pending (not sent)"),
-    ReferralStatus.SENT: lazy_pgettext("referral status", "Sent"),
-    ReferralStatus.ACKNOWLEDGED: lazy_pgettext("referral status", "Acknowledged"),
-    ReferralStatus.ACCEPTED: lazy_pgettext("referral status", "Accepted"),
-    ReferralStatus.DECLINED: lazy_pgettext("referral status", "Declined"),
-    ReferralStatus.CLOSED: lazy_pgettext("referral status", "Closed"),
-    ReferralStatus.REVOKED: lazy_pgettext("referral status", "Revoked"),
-}
-OUTCOME_LABELS = {
-    ReferralOutcome.VICTIM_ASSISTED: _l("Victim assisted"),
-    ReferralOutcome.VICTIM_SHELTERED: _l("Victim sheltered"),
-    ReferralOutcome.INVESTIGATION_OPENED: _l("Investigation opened"),
-    ReferralOutcome.PROSECUTION: _l("Prosecution under way"),
-    ReferralOutcome.NO_ACTION: _l("No action (say why)"),
-    ReferralOutcome.OTHER: _l("Other (describe it)"),
-}
-CASE_NUMBER_LABELS = {
-    CaseNumberKind.POLICE_COMPLAINT: _l("Police complaint number"),
-    CaseNumberKind.PROSECUTOR_FILE: _l("Prosecutor's case file"),
-    CaseNumberKind.COURT_FILE: _l("Court file"),
-    CaseNumberKind.SERVICE_FILE: _l("Service case file"),
-    CaseNumberKind.OTHER: _l("Other number"),
-}
-EVENT_LABELS = {
-    EventAction.CREATED: _l("Prepared"),
-    EventAction.SENT: _l("Sent"),
-    EventAction.ACKNOWLEDGED: _l("Acknowledged"),
-    EventAction.ACCEPTED: _l("Accepted"),
-    EventAction.DECLINED: _l("Declined"),
-    EventAction.UPDATE: _l("Update"),
-    EventAction.CASE_NUMBER: _l("Case number recorded"),
-    EventAction.CLOSED: _l("Closed with an outcome"),
-    EventAction.REVOKED: _l("Revoked"),
-    EventAction.ESCALATED: _l("Escalated: not acknowledged in time"),
-    EventAction.CONSENT_OVERRIDE: _l("Details shared without recorded consent (override)"),
-}
 TRI_STATE = [("", _l("Does not matter")), ("yes", _l("Yes")), ("no", _l("No"))]
-
-
-def tri_value(value: str | None) -> bool | None:
-    return {"yes": True, "no": False}.get(value or "")
-
-
-def tri_choice(value: bool | None) -> str:
-    return "" if value is None else ("yes" if value else "no")
-
-
-def long_text(label: Any, max_length: int = 5000, *, required: Any = None, **kwargs: Any) -> TextAreaField:
-    first = DataRequired(message=required) if required is not None else Optional()
-    return TextAreaField(
-        label,
-        validators=[first, Length(max=max_length, message=_l("At most %(max)d characters.")), no_nul],
-        **kwargs,
-    )
-
-
-class VersionedForm(FlaskForm):
-    version = HiddenField()
-
-    def version_number(self) -> int | None:
-        try:
-            return int(self.version.data)
-        except (TypeError, ValueError):
-            return None
 
 
 # --- the coordinator's referral form ------------------------------------------------------------
@@ -111,6 +31,7 @@ class ReferralForm(FlaskForm):
     form_token = HiddenField()
     summary = long_text(
         _l("Summary for the partner"),
+        5000,
         required=_l("Write a summary for the partner."),
         description=_l(
             "What the partner needs to know to act. Leave out names, numbers and addresses "

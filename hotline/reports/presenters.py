@@ -13,10 +13,11 @@ from typing import Any
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
-from hotline.calls.forms import CHANNEL_LABELS
-from hotline.calls.forms import KIND_LABELS as CALL_KIND_LABELS
-from hotline.cases.forms import CLOSE_REASON_LABELS, GENDER_LABELS, country_name
-from hotline.referrals.forms import STATUS_LABELS
+from hotline.calls.labels import CHANNEL_LABELS
+from hotline.calls.labels import KIND_LABELS as CALL_KIND_LABELS
+from hotline.cases.labels import CLOSE_REASON_LABELS, GENDER_LABELS
+from hotline.reference.labels import country_name
+from hotline.referrals.labels import STATUS_LABELS
 from hotline.referrals.models import ReferralOutcome, ReferralStatus
 from hotline.reports import charts, disclosure, tilemap
 from hotline.reports.dashboard import UNKNOWN, Dashboard, Quality, TimeSeries

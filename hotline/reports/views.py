@@ -21,7 +21,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 
 from hotline.auth.access import role_required
 from hotline.auth.models import Role
-from hotline.cases.forms import INDICATOR_LABELS
+from hotline.cases.labels import INDICATOR_LABELS
 from hotline.database import utcnow
 from hotline.errors import HotlineError
 from hotline.extensions import db

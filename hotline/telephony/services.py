@@ -26,6 +26,7 @@ from hotline.calls.models import Call, CallStatus, Channel
 from hotline.database import utcnow
 from hotline.errors import HotlineError
 from hotline.extensions import db
+from hotline.phones import mask_phone
 from hotline.telephony import twiml
 from hotline.telephony.models import CallRecording, Direction, Message, OptOut
 from hotline.telephony.webhooks import MessageParams, RecordingParams, VoiceParams
@@ -113,14 +114,6 @@ def _lock_number(index: str) -> None:
     """Serialise webhooks from the same number (PostgreSQL) so parallel messages thread together."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": int(index[:15], 16)})
-
-
-def mask_number(number: str | None) -> str | None:
-    """'+51987654321' -> '••• ••• 321': enough to tell two callers apart, not to call them."""
-    if not number:
-        return None
-    digits = re.sub(r"\D", "", number)
-    return "••• ••• " + digits[-3:] if len(digits) >= 6 else "•••"
 
 
 def _keyword(body: str) -> str:
@@ -428,7 +421,7 @@ def list_live_calls(*, now: datetime | None = None, limit: int = 100) -> list[Li
             twilio_status=r[3],
             received_at=r[4],
             last_activity_at=r[10] or r[4],
-            caller=mask_number(r[5]),
+            caller=mask_phone(r[5]),
             operator_id=r[6],
             operator_name=r[7] or r[8],
             messages=r[9] or 0,
@@ -462,7 +455,7 @@ def get_conversation(call: Call, *, actor: Any) -> Conversation:
         "call.view", actor=actor, object_type="call", object_id=call.id, summary="live conversation viewed"
     )
     return Conversation(
-        call=call, caller=mask_number(call.caller_number), messages=messages, recordings=recordings
+        call=call, caller=mask_phone(call.caller_number), messages=messages, recordings=recordings
     )
 
 

@@ -38,6 +38,7 @@ from hotline.calls.models import Call, CallStatus, Channel
 from hotline.database import utcnow
 from hotline.errors import HotlineError
 from hotline.extensions import csrf, db
+from hotline.phones import mask_phone
 from hotline.telephony import services, twiml
 from hotline.telephony.forms import CallClaimForm, CallHandoffForm
 from hotline.telephony.models import CallRecording
@@ -353,7 +354,7 @@ def settings():  # type: ignore[no-untyped-def]
         from_number=config.get("TWILIO_FROM_NUMBER"),
         public_url=voice_settings.public_url,
         urls=services.webhook_urls(voice_settings.public_url),
-        operators=[services.mask_number(n) if n.startswith("+") else n for n in operators],
+        operators=[mask_phone(n) if n.startswith("+") else n for n in operators],
         invalid_operators=len(invalid_operators),
         backup=voice_settings.backup_number,  # an institutional line, also in the fallback TwiML
         emergency=voice_settings.emergency_number,

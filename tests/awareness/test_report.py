@@ -12,6 +12,7 @@ from sqlalchemy import func, select, text
 from hotline.audit.models import AuditEvent
 from hotline.awareness import services
 from hotline.calls.models import Call
+from hotline.phones import looks_like_phone
 from tests.awareness.helpers import count_queries, parse
 
 REFERENCE_RE = re.compile(r"WEB-[0-9A-Z]{4}-[0-9A-Z]{4}")
@@ -282,7 +283,7 @@ def test_file_tip_composes_the_summary(app, db):
     ("12345", False), ("maria@example.org", False), ("call me at 987654321", False), ("", False),
 ])  # fmt: skip
 def test_phone_detection(value, is_phone):
-    assert services.looks_like_phone(value) is is_phone
+    assert looks_like_phone(value) is is_phone
 
 
 def test_reference_round_trip_and_unpredictable(app):

@@ -52,7 +52,7 @@ def test_claim_from_the_queue_opens_the_intake(client, login, db, make_user):
     user = login("operator")
     call = CallFactory(status="ringing", caller_number="987654000")
     html = client.get("/calls/").get_data(as_text=True)
-    assert f"/calls/{call.id}/claim" in html and "•••• 000" in html and "987654000" not in html
+    assert f"/calls/{call.id}/claim" in html and "••• ••• 000" in html and "987654000" not in html
     response = client.post(f"/calls/{call.id}/claim", data={"csrf_token": client.csrf_token("/calls/")})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/calls/{call.id}/intake")
     db.refresh(call)

@@ -159,15 +159,15 @@ def test_person_changes_are_in_the_case_history_without_personal_data(db, operat
 def test_close_needs_a_reason_and_reopen_goes_back_to_triaged(db, operator, coordinator):
     case = make_case(operator)
     with pytest.raises(services.CaseError):
-        services.close_case(case, expected_version=None, reason="", note=None, actor=coordinator)
+        services.close_case(case, expected_version=case.version_id, reason="", note=None, actor=coordinator)
     services.close_case(
         case, expected_version=case.version_id, reason="duplicate", note="Igual al TP-1", actor=coordinator
     )
     assert case.status == CaseStatus.CLOSED and case.close_reason == "duplicate" and case.closed_at
     with pytest.raises(services.CaseClosed):
-        services.update_case(case, expected_version=None, actor=operator, victim_count=1)
+        services.update_case(case, expected_version=case.version_id, actor=operator, victim_count=1)
     with pytest.raises(services.CaseError):
-        services.reopen_case(case, expected_version=None, reason="  ", actor=coordinator)
+        services.reopen_case(case, expected_version=case.version_id, reason="  ", actor=coordinator)
     services.reopen_case(
         case, expected_version=case.version_id, reason="La víctima volvió a llamar", actor=coordinator
     )
@@ -200,7 +200,7 @@ def test_set_case_status_for_the_referrals_package(db, operator, coordinator):
 def test_assign_only_to_an_active_coordinator(db, operator, coordinator, make_user):
     case = make_case(operator)
     with pytest.raises(services.CaseError):
-        services.assign_case(case, expected_version=None, assignee=operator, actor=coordinator)
+        services.assign_case(case, expected_version=case.version_id, assignee=operator, actor=coordinator)
     services.assign_case(case, expected_version=case.version_id, assignee=coordinator, actor=coordinator)
     assert case.assigned_to_id == coordinator.id
     row = db.scalar(select(CaseHistory).where(CaseHistory.action == "assigned"))
@@ -232,7 +232,7 @@ def test_a_relationship_only_change_still_moves_the_version(db, operator, coordi
     case = make_case(operator, exploitation_forms=["SEXUAL"])
     services.triage_case(
         case,
-        expected_version=None,
+        expected_version=case.version_id,
         risk="normal",
         exploitation_forms=["SEXUAL"],
         region_ubigeo=None,
@@ -415,7 +415,7 @@ def test_managers_search_by_reference_only(three_cases):
 
 def test_filters_and_sorting(three_cases, coordinator):
     a, b, c = three_cases
-    services.assign_case(b, expected_version=None, assignee=coordinator, actor=coordinator)
+    services.assign_case(b, expected_version=b.version_id, assignee=coordinator, actor=coordinator)
     mine = {a.reference, b.reference, c.reference}
 
     def refs(**kw):  # type: ignore[no-untyped-def]
@@ -465,7 +465,8 @@ def test_personal_data_still_reads_after_a_key_rotation(app, db, operator):
         app.config["HOTLINE_DATA_KEY"] = Fernet.generate_key().decode() + "," + old_key  # new key first
         db.expire_all()
         assert db.get(Person, person.id).name == NAME and db.get(Case, case.id).narrative == NARRATIVE
-        services.update_case(db.get(Case, case.id), expected_version=None, actor=operator, narrative="nuevo")
+        fresh = db.get(Case, case.id)
+        services.update_case(fresh, expected_version=fresh.version_id, actor=operator, narrative="nuevo")
         db.flush()
         db.expire_all()
         assert db.get(Case, case.id).narrative == "nuevo"  # written with the new key, read back

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from hotline.phones import mask_phone
 from hotline.telephony import services, twiml
 from hotline.telephony.prompts import PROMPTS, prompt
 from tests.telephony.conftest import parse_twiml
@@ -74,8 +75,8 @@ def test_parse_handoff_numbers():
 @pytest.mark.parametrize(
     ("number", "masked"), [("+51987654321", "••• ••• 321"), ("12345", "•••"), (None, None)]
 )
-def test_mask_number(number, masked):
-    assert services.mask_number(number) == masked
+def test_mask_phone(number, masked):
+    assert mask_phone(number) == masked
 
 
 def test_fallback_dials_the_backup_and_says_the_emergency_number_in_both_languages():

@@ -29,7 +29,6 @@ from hotline.cases.services.search import (
     find_matching_cases,
     is_overdue,
     list_cases,
-    looks_like_phone,
     record_search,
 )
 from hotline.cases.services.workflow import (
@@ -40,7 +39,6 @@ from hotline.cases.services.workflow import (
     get_case_by_reference,
     list_assignees,
     list_history,
-    list_provinces,
     load_case_for_detail,
     next_reference,
     open_case,
@@ -76,9 +74,7 @@ __all__ = [
     "list_assignees",
     "list_cases",
     "list_history",
-    "list_provinces",
     "load_case_for_detail",
-    "looks_like_phone",
     "next_reference",
     "open_case",
     "parse_reference",

@@ -11,18 +11,17 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm.exc import StaleDataError
 
 from hotline.cases.models import (
     Case,
     CaseHistory,
     CaseStatus,
-    Person,
     Risk,
 )
 from hotline.database import utcnow
 from hotline.errors import HotlineError
 from hotline.extensions import db
+from hotline.versioning import VersionConflict, check_version, flush_versioned  # noqa: F401  (re-exported)
 
 # --- errors -------------------------------------------------------------------------------------
 
@@ -42,15 +41,6 @@ class CaseClosed(CaseError):
 
 class InvalidTransition(CaseError):
     pass
-
-
-class VersionConflict(CaseError):
-    """Someone else saved the case (or person) since the form was loaded."""
-
-    def __init__(self, obj: Case | Person | None = None, *, object_id: int | None = None) -> None:
-        super().__init__(_l("Someone else changed this record while you were editing it."))
-        self.obj = obj
-        self.object_id = object_id if object_id is not None else getattr(obj, "id", None)
 
 
 # --- constants ----------------------------------------------------------------------------------
@@ -169,20 +159,6 @@ def apply_changes(
         else:
             changes.append((prefix + name, fmt_value(old), fmt_value(new)))
     return changes
-
-
-def check_version(obj: Case | Person, expected_version: int | None) -> None:
-    if expected_version is not None and obj.version_id != expected_version:
-        raise VersionConflict(obj)
-
-
-def flush_versioned(obj: Case | Person) -> None:
-    """Flush, turning a concurrent update caught by `version_id_col` into a VersionConflict."""
-    object_id = obj.id  # read before the flush: a failed flush leaves the session unusable
-    try:
-        db.session.flush()
-    except StaleDataError as exc:
-        raise VersionConflict(object_id=object_id) from exc
 
 
 def check_open(case: Case) -> None:

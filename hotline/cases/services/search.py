@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -23,6 +22,7 @@ from hotline.cases.models import (
 from hotline.cases.services.common import MAX_PER_PAGE, local_zone, parse_reference
 from hotline.database import utcnow
 from hotline.extensions import db
+from hotline.phones import looks_like_phone
 
 # --- list and search ----------------------------------------------------------------------------
 
@@ -59,12 +59,6 @@ def overdue_clause(now: datetime) -> Any:
 
 def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=local_zone()).astimezone(UTC)
-
-
-def looks_like_phone(text: str) -> bool:
-    """Digits with the usual separators (+, spaces, dashes, brackets, dots), at least six of them."""
-    stripped = re.sub(r"[\s+().-]", "", text)
-    return len(stripped) >= 6 and stripped.isdigit()
 
 
 def _search_clause(q: str, allow_personal: bool) -> Any:

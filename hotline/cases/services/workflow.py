@@ -123,11 +123,6 @@ def list_history(case: Case) -> list[CaseHistory]:
     )
 
 
-def list_provinces() -> list[Province]:
-    """Every province, grouped by region then by name (reference data, for the place fields)."""
-    return list(db.session.scalars(select(Province).order_by(Province.region_ubigeo, Province.name)))
-
-
 def list_assignees() -> list[User]:
     """Active coordinators, who may be given a case."""
     return list(

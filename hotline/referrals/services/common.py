@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from flask import current_app, has_app_context
-from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm.exc import StaleDataError
 
 from hotline.database import utcnow
 from hotline.errors import HotlineError
-from hotline.extensions import db
 from hotline.referrals.models import Referral, ReferralStatus
+from hotline.versioning import VersionConflict, check_version, flush_versioned  # noqa: F401  (re-exported)
 
 # --- errors -------------------------------------------------------------------------------------
 
@@ -31,14 +28,6 @@ class PartnerInactive(ReferralError):
 
 class RuleError(ReferralError):
     pass
-
-
-class VersionConflict(ReferralError):
-    """Someone else changed the referral (or rule) since the page was loaded."""
-
-    def __init__(self, object_id: int | None = None) -> None:
-        super().__init__(_l("Someone else changed this referral while you were looking at it."))
-        self.object_id = object_id
 
 
 # --- states -------------------------------------------------------------------------------------
@@ -93,19 +82,6 @@ def is_overdue(referral: Referral, now: datetime | None = None) -> bool:
 def public_url(path: str) -> str:
     base = (current_app.config.get("HOTLINE_PUBLIC_URL") or "").rstrip("/")
     return f"{base}{path}"
-
-
-def check_version(referral: Referral, expected_version: int | None) -> None:
-    if expected_version is not None and referral.version_id != expected_version:
-        raise VersionConflict(referral.id)
-
-
-def flush_versioned(obj: Any) -> None:
-    """Flush, turning a concurrent update caught by `version_id_col` into a VersionConflict."""
-    try:
-        db.session.flush()
-    except StaleDataError as exc:
-        raise VersionConflict(getattr(obj, "id", None)) from exc
 
 
 def normalise_number(number: str) -> str:

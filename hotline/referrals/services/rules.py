@@ -106,7 +106,7 @@ def _risk_label(value: str) -> str:
 
 
 def _indicator_label(value: str) -> str:
-    from hotline.cases.forms import INDICATOR_LABELS
+    from hotline.cases.labels import INDICATOR_LABELS
 
     return str(INDICATOR_LABELS.get(value, value))  # type: ignore[call-overload]
 

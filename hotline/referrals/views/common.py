@@ -7,20 +7,19 @@ from typing import Any
 from flask import render_template
 from flask_babel import gettext as _
 
-from hotline.cases.forms import (
+from hotline.cases.labels import (
     DOCUMENT_LABELS,
     GENDER_LABELS,
     INDICATOR_LABELS,
-    LANGUAGE_CHOICES,
     MIGRATION_LABELS,
     RISK_LABELS,
     SUSPECT_ROLE_LABELS,
-    country_name,
 )
 from hotline.extensions import db
 from hotline.i18n import current_language
+from hotline.reference.labels import LANGUAGE_CHOICES, country_name
 from hotline.referrals import services
-from hotline.referrals.forms import (
+from hotline.referrals.labels import (
     CASE_NUMBER_LABELS,
     EVENT_LABELS,
     KIND_LABELS,

@@ -12,11 +12,12 @@ from hotline.auth.access import role_required
 from hotline.auth.models import Role
 from hotline.errors import HotlineError
 from hotline.extensions import db
+from hotline.forms import yes_no_choice, yes_no_value
 from hotline.i18n import current_language
 from hotline.partners.services import list_partners
 from hotline.reference.services import list_exploitation_forms, list_regions
 from hotline.referrals import services
-from hotline.referrals.forms import RuleForm, tri_choice, tri_value
+from hotline.referrals.forms import RuleForm
 from hotline.referrals.models import RoutingRule
 from hotline.referrals.views import bp
 from hotline.referrals.views.common import conflict
@@ -35,7 +36,7 @@ def rules():  # type: ignore[no-untyped-def]
         rules=services.list_rules(),
         forms_names={f.code: f.name(locale) for f in list_exploitation_forms()},
         regions={r.ubigeo: r.name for r in list_regions()},
-        tri=tri_choice,
+        tri=yes_no_choice,
     )
 
 
@@ -49,13 +50,13 @@ def _form(rule: RoutingRule | None) -> RuleForm:
         form.version.data = str(rule.version_id)
         form.partners.data = [p.code for p in rule.partners]
         for name in TRI_FIELDS:
-            form[name].data = tri_choice(getattr(rule, name))
+            form[name].data = yes_no_choice(getattr(rule, name))
     return form
 
 
 def _data(form: RuleForm) -> services.RuleData:
     values: dict[str, Any] = {name: tuple(form[name].data or ()) for name in LIST_FIELDS}
-    values.update({name: tri_value(form[name].data) for name in TRI_FIELDS})
+    values.update({name: yes_no_value(form[name].data) for name in TRI_FIELDS})
     return services.RuleData(
         code=form.code.data or "",
         name_es=form.name_es.data or "",

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from hotline.auth.access import role_required
 from hotline.auth.models import Role
 from hotline.cases import services as cases
-from hotline.cases.forms import CONSENT_LABELS
+from hotline.cases.labels import CONSENT_LABELS
 from hotline.cases.models import Case, Consent
 from hotline.errors import HotlineError
 from hotline.extensions import db
@@ -265,8 +265,8 @@ def close_case(case_id: int):  # type: ignore[no-untyped-def]
 
 
 def _detail_context(referral: Referral) -> dict[str, Any]:
+    from hotline.notifications.labels import STATUS_LABELS as DELIVERY_LABELS
     from hotline.notifications.services import messages_for
-    from hotline.notifications.views import STATUS_LABELS as DELIVERY_LABELS
 
     rules = {r.code: r for r in services.list_rules()} if referral.matched_rules else {}
     return {
