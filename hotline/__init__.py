@@ -57,6 +57,8 @@ def create_app(config: Any = None) -> Flask:
     register_extensions(app)
     register_security(app)
     register_blueprints(app)
+    register_signals(app)
+    register_senders(app)
     register_request_hooks(app)
     register_template_helpers(app)
     from hotline.errors import register_error_handlers
@@ -120,6 +122,14 @@ def register_security(app: Flask) -> None:
             response.headers["Cache-Control"] = "no-store"
         response.headers.pop("Server", None)
         return response
+
+
+def register_signals(app: Flask) -> None:
+    """Connect the higher floors to the signals of the lower ones (a lower floor never imports upward)."""
+
+
+def register_senders(app: Flask) -> None:
+    """Plug the SMS and e-mail senders into the notification outbox (which imports no domain)."""
 
 
 def register_blueprints(app: Flask) -> None:

@@ -8,8 +8,7 @@ from flask import Blueprint, current_app, render_template, request
 
 from hotline.audit import services
 from hotline.audit.forms import AuditFilterForm
-from hotline.auth.access import role_required
-from hotline.auth.models import Role
+from hotline.auth.access import Role, role_required
 from hotline.pagination import paginate
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")

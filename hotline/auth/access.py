@@ -15,6 +15,8 @@ from flask_login import current_user
 
 from hotline.auth.models import Role
 
+__all__ = ["Role", "login_required", "public", "role_required"]
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 ACCESS_ATTR = "hotline_access"

@@ -62,13 +62,16 @@ def list_partners(*, active_only: bool = False) -> list[Partner]:
 
 
 def count_focal_points() -> dict[int, int]:
-    """Active partner users per partner id (one query)."""
-    from hotline.auth.models import User
+    """Active partner users per partner id (one query).
 
+    Accounts belong to the floor above (auth), whose `users.partner_id` points here; the table is
+    read by name so that this floor imports nothing from above it.
+    """
+    users = db.metadata.tables["users"]
     rows = db.session.execute(
-        select(User.partner_id, func.count())
-        .where(User.partner_id.is_not(None), User.is_active)
-        .group_by(User.partner_id)
+        select(users.c.partner_id, func.count())
+        .where(users.c.partner_id.is_not(None), users.c.is_active.is_(True))
+        .group_by(users.c.partner_id)
     )
     return {key: count for key, count in rows}
 
