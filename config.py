@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import os
+import string
 from datetime import timedelta
 from pathlib import Path
 
@@ -143,14 +145,80 @@ class ProductionConfig(Config):
 
     @classmethod
     def check(cls, config: dict) -> None:
-        """Refuse to start with missing secrets or a per-process rate-limit store."""
+        """Refuse to start with missing, weak or published secrets, or a per-process rate-limit store."""
         missing = [k for k in ("SECRET_KEY", "HOTLINE_DATA_KEY") if not config.get(k)]
         if missing:
             raise RuntimeError("Missing required settings: " + ", ".join(missing))
+        for problem in secret_problems(config):
+            raise RuntimeError(problem)
         if str(config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://"):
             raise RuntimeError(
                 "Production needs a shared rate-limit store: set REDIS_URL or RATELIMIT_STORAGE_URI"
             )
+
+
+# Secrets ---------------------------------------------------------------------------------------
+
+SECRET_SETTINGS = ("SECRET_KEY", "HOTLINE_DATA_KEY", "HOTLINE_INDEX_KEY")
+MIN_SECRET_BITS = 256  # SECRET_KEY: at least 32 random bytes
+_SCANNED_SUFFIXES = {".py", ".md", ".txt", ".toml", ".cfg", ".ini", ".example", ".html", ".sh", ".json"}
+_SKIPPED_DIRS = {".venv", ".git", "instance", "node_modules", "__pycache__", "bench"}
+
+
+def estimated_bits(secret: str) -> float:
+    """A generous upper bound of a secret's randomness: its length times the bits of its alphabet."""
+    classes = (string.ascii_lowercase, string.ascii_uppercase, string.digits)
+    alphabet = sum(len(c) for c in classes if any(ch in c for ch in secret))
+    if any(not any(ch in c for c in classes) for ch in secret):
+        alphabet += 32
+    distinct = len(set(secret))
+    if alphabet < 2 or distinct < 8:
+        return 0.0
+    return len(secret) * math.log2(alphabet)
+
+
+def published_values() -> set[str]:
+    """The secrets shipped with the code (development and test values, examples)."""
+    values = {DevelopmentConfig.SECRET_KEY, TestConfig.SECRET_KEY, TestConfig.HOTLINE_DATA_KEY}
+    values.add(DevelopmentConfig.HOTLINE_DATA_KEY)
+    return {v for v in values if v}
+
+
+def _in_repository(value: str) -> bool:
+    """True when `value` is written in any source or documentation file of this checkout."""
+    for root, dirs, files in os.walk(BASE_DIR):
+        dirs[:] = [d for d in dirs if d not in _SKIPPED_DIRS]
+        for name in files:
+            path = Path(root, name)
+            if path.suffix not in _SCANNED_SUFFIXES and not name.startswith(".env"):
+                continue
+            try:
+                if value in path.read_text("utf-8", errors="ignore"):
+                    return True
+            except OSError:
+                continue
+    return False
+
+
+def secret_problems(config: dict) -> list[str]:
+    """What is wrong with the secrets, naming the setting and never its value."""
+    problems: list[str] = []
+    published = published_values()
+    secret_key = str(config.get("SECRET_KEY") or "")
+    if secret_key and estimated_bits(secret_key) < MIN_SECRET_BITS:
+        problems.append(
+            "SECRET_KEY is too weak: use at least 32 random bytes, e.g. "
+            'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+        )
+    for name in SECRET_SETTINGS:
+        raw = str(config.get(name) or "")
+        for part in filter(None, (p.strip() for p in raw.split(","))):
+            if part in published or _in_repository(part):
+                problems.append(
+                    f"{name} is a published value (it is written in the code): generate a new one"
+                )
+                break
+    return problems
 
 
 CONFIGS = {

@@ -203,15 +203,6 @@ def circles(imports: list[Import]) -> list[list[str]]:
     return found
 
 
-def package_reexports(imports: list[Import]) -> set[tuple[str, str]]:
-    """A package's __init__ importing its own sub-modules is not a circle of behaviour."""
-    return {
-        (imp.importer, imp.imported)
-        for imp in imports
-        if imp.imported.startswith(imp.importer + ".") and (all_modules()[imp.importer].name == "__init__.py")
-    }
-
-
 def test_every_domain_is_placed_on_a_floor() -> None:
     unplaced = {
         domain_of(name)[0]
@@ -227,9 +218,7 @@ def test_no_import_goes_up_a_floor_or_across() -> None:
 
 
 def test_no_circle_of_imports() -> None:
-    imports = all_imports()
-    skip = package_reexports(imports)
-    found = circles([imp for imp in imports if (imp.importer, imp.imported) not in skip])
+    found = circles(all_imports())
     assert not found, "\n".join(" <-> ".join(c) for c in found)
 
 
@@ -268,6 +257,5 @@ if __name__ == "__main__":  # a listing for whoever reshapes the package
     for imp in imports:
         if why := floor_violation(imp):
             print(f"{imp}: {why}")  # noqa: T201
-    skip = package_reexports(imports)
-    for c in circles([i for i in imports if (i.importer, i.imported) not in skip]):
+    for c in circles(imports):
         print("circle:", " <-> ".join(c))  # noqa: T201

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
+from cryptography.fernet import Fernet
 from flask import Flask
 
-from config import ProductionConfig, TestConfig
+import config as config_module
+from config import DevelopmentConfig, ProductionConfig, TestConfig
 from hotline import create_app
 from hotline.auth.access import public
 
@@ -30,10 +34,15 @@ def test_no_third_party_urls_in_the_layout(client, login):
         assert marker not in html
 
 
+# Made at run time, so that they are written nowhere in the repository.
+PROD_SECRET = secrets.token_urlsafe(48)
+PROD_DATA_KEY = Fernet.generate_key().decode()
+
+
 def _production_app(**overrides: object) -> Flask:
     attrs = {
-        "SECRET_KEY": "prod-secret-for-tests",
-        "HOTLINE_DATA_KEY": TestConfig.HOTLINE_DATA_KEY,
+        "SECRET_KEY": PROD_SECRET,
+        "HOTLINE_DATA_KEY": PROD_DATA_KEY,
         "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15",
         "SQLALCHEMY_DATABASE_URI": "sqlite://",
         **overrides,
@@ -50,6 +59,38 @@ def test_production_refuses_memory_rate_limit_store():
 def test_production_refuses_missing_secrets(missing):
     with pytest.raises(RuntimeError):
         _production_app(**{missing: None})
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("SECRET_KEY", "abc"),
+        ("SECRET_KEY", "a" * 64),
+        ("SECRET_KEY", "correct-horse-battery"),
+        ("SECRET_KEY", DevelopmentConfig.SECRET_KEY),
+        ("SECRET_KEY", TestConfig.SECRET_KEY),
+        ("HOTLINE_DATA_KEY", DevelopmentConfig.HOTLINE_DATA_KEY),
+        ("HOTLINE_DATA_KEY", f"{PROD_DATA_KEY},{TestConfig.HOTLINE_DATA_KEY}"),
+        ("HOTLINE_INDEX_KEY", TestConfig.HOTLINE_DATA_KEY),
+    ],
+)
+def test_production_refuses_weak_or_published_secrets(setting, value):
+    with pytest.raises(RuntimeError, match=setting) as caught:
+        _production_app(**{setting: value})
+    assert value not in str(caught.value)  # the message names the setting, never the value
+
+
+def test_a_secret_written_anywhere_in_the_repository_is_refused():
+    written = "Zq8" + "vN3-xP7_kL2mR9tY4wB6cD1eF5gH0jS8uA3iO7" + "zQ2"  # split: the full string is in no file
+    assert not config_module.secret_problems({"SECRET_KEY": written})
+    published = "hotline-doc-example-" + "secret-9f8e7d6c5b4a3928171605f4e3d2c1b0a"
+    # This exact line in the file makes it published:
+    # hotline-doc-example-secret-9f8e7d6c5b4a3928171605f4e3d2c1b0a
+    assert any("published" in p for p in config_module.secret_problems({"SECRET_KEY": published}))
+
+
+def test_strong_generated_secrets_start():
+    assert _production_app().config["SECRET_KEY"] == PROD_SECRET
 
 
 def test_malformed_data_key_blocks_startup():
