@@ -96,3 +96,31 @@ def _sqlite_begin(conn: Any) -> None:
     # SQLite serves small installations; PostgreSQL is the engine for concurrent load.
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def advance_sequences(session: Any) -> list[str]:
+    """Move every integer-id sequence past the highest id in its table (PostgreSQL).
+
+    Bulk loaders that insert explicit ids (demo and benchmark data) call this before they finish, so
+    the next ordinary insert never collides with a loaded row. SQLite needs nothing: it takes the
+    highest rowid. Returns the tables whose sequence was set.
+    """
+    from sqlalchemy import Integer, text
+
+    if session.get_bind().dialect.name != "postgresql":
+        return []
+    moved = []
+    for table in Base.metadata.sorted_tables:
+        pk = list(table.primary_key.columns)
+        if len(pk) != 1 or not isinstance(pk[0].type, Integer) or pk[0].autoincrement is False:
+            continue
+        column = pk[0].name
+        sequence = session.execute(
+            text("SELECT pg_get_serial_sequence(:table, :column)"), {"table": table.name, "column": column}
+        ).scalar()
+        if sequence is None:
+            continue
+        highest = f'SELECT COALESCE(MAX("{column}"), 0) + 1 FROM "{table.name}"'  # noqa: S608  (our own names)
+        session.execute(text(f"SELECT setval(:sequence, ({highest}), false)"), {"sequence": sequence})
+        moved.append(table.name)
+    return moved

@@ -32,7 +32,7 @@ from hotline.cases.models import (
     case_exploitation_forms,
 )
 from hotline.cases.services import age_range_for
-from hotline.database import utcnow
+from hotline.database import advance_sequences, utcnow
 from hotline.extensions import db
 from hotline.reference.models import ExploitationForm, Province
 
@@ -269,6 +269,8 @@ def generate(
         db.session.commit()
         if progress:
             progress(done, calls)
+    advance_sequences(db.session)  # explicit ids were inserted: the next intake must not collide
+    db.session.commit()
     return report
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from flask_migrate import upgrade
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 
 from config import TestConfig
 from hotline import create_app
@@ -44,3 +44,19 @@ def test_demo_data_and_bench_on_a_fresh_database(tmp_path):
     assert all(" 200 " in row for row in rows), result.output
     with app.app_context():
         db.engine.dispose()
+
+
+def test_bulk_loaded_ids_leave_the_sequences_ahead(db):
+    """Rows inserted with explicit ids (the demo and bench loaders) never make the next insert collide."""
+    from hotline.audit import services as audit
+    from hotline.audit.models import AuditEvent
+    from hotline.database import advance_sequences
+
+    explicit = (db.scalar(select(func.max(AuditEvent.id))) or 0) + 500
+    db.execute(insert(AuditEvent.__table__).values(id=explicit, action="test.bulk", summary=""))
+    moved = advance_sequences(db)
+    if db.get_bind().dialect.name == "postgresql":
+        assert "audit_events" in moved and "cases" in moved and "calls" in moved
+    event = audit.record("test.after_bulk")
+    db.flush()
+    assert event.id > explicit
