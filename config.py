@@ -56,6 +56,8 @@ class Config:
     # Key of the blind indexes (exact search on encrypted values); defaults to one derived from the
     # last data key. Changing it requires re-indexing.
     HOTLINE_INDEX_KEY = _env("HOTLINE_INDEX_KEY")
+    # Key of the audit trail's seal; defaults to one derived from the last data key.
+    HOTLINE_AUDIT_KEY = _env("HOTLINE_AUDIT_KEY")
 
     HOTLINE_PUBLIC_URL = _env("HOTLINE_PUBLIC_URL", "http://127.0.0.1:5000")
     HOTLINE_PUBLIC_NUMBER = _env("HOTLINE_PUBLIC_NUMBER", "1818")
@@ -159,7 +161,7 @@ class ProductionConfig(Config):
 
 # Secrets ---------------------------------------------------------------------------------------
 
-SECRET_SETTINGS = ("SECRET_KEY", "HOTLINE_DATA_KEY", "HOTLINE_INDEX_KEY")
+SECRET_SETTINGS = ("SECRET_KEY", "HOTLINE_DATA_KEY", "HOTLINE_INDEX_KEY", "HOTLINE_AUDIT_KEY")
 MIN_SECRET_BITS = 256  # SECRET_KEY: at least 32 random bytes
 _SCANNED_SUFFIXES = {".py", ".md", ".txt", ".toml", ".cfg", ".ini", ".example", ".html", ".sh", ".json"}
 _SKIPPED_DIRS = {".venv", ".git", "instance", "node_modules", "__pycache__", "bench"}

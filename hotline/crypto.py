@@ -38,6 +38,19 @@ def _keys() -> tuple[MultiFernet, bytes]:
     return cached
 
 
+def audit_key() -> bytes:
+    """The key of the audit trail's seal: `HOTLINE_AUDIT_KEY`, else derived from the LAST data key
+    (so rotating the data key by putting a new one first leaves the sealed chain verifiable)."""
+    explicit = current_app.config.get("HOTLINE_AUDIT_KEY") or ""
+    if explicit:
+        return hashlib.sha256(b"hotline-audit-seal:" + explicit.encode()).digest()
+    raw = current_app.config.get("HOTLINE_DATA_KEY")
+    if not raw:
+        raise MissingDataKey("HOTLINE_DATA_KEY is not set")
+    last = [k.strip() for k in raw.split(",") if k.strip()][-1]
+    return hashlib.sha256(b"hotline-audit-seal:" + last.encode()).digest()
+
+
 def check_key(raw: str | None) -> None:
     """Raise at start-up if the configured key is missing or malformed."""
     if not raw:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.database import UTCDateTime, utcnow
@@ -37,3 +37,6 @@ class AuditEvent(db.Model):
     outcome: Mapped[str] = mapped_column(String(10), nullable=False, default=Outcome.SUCCESS)
     ip: Mapped[str | None] = mapped_column(String(45))
     summary: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # The seal (hotline/audit/chain.py): set once by the worker, never changed after.
+    chain_seq: Mapped[int | None] = mapped_column(BigInteger, unique=True, index=True)
+    chain_hash: Mapped[str | None] = mapped_column(String(64))
