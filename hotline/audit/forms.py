@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from hotline.forms import no_nul, strip
 
 
 class AuditFilterForm(FlaskForm):
@@ -33,3 +35,17 @@ class AuditFilterForm(FlaskForm):
     def validate_until(self, field: DateField) -> None:
         if field.data and self.since.data and field.data < self.since.data:
             raise ValidationError(_l("The end date is before the start date."))
+
+
+class AuditExportForm(FlaskForm):
+    """Download the trail (CSV): the admin says why, and the export is audited."""
+
+    reason = TextAreaField(
+        _l("Why do you need this export?"),
+        validators=[
+            DataRequired(message=_l("Say why you need the export.")),
+            Length(min=10, max=500, message=_l("Between %(min)d and %(max)d characters.")),
+            no_nul,
+        ],
+        filters=[strip],
+    )

@@ -79,8 +79,13 @@ def test_audit_page_query_count_is_bounded(client, login, make_user, db):
 
 def test_no_route_changes_audit_rows(app):
     for rule in app.url_map.iter_rules():
-        if rule.endpoint.startswith("audit."):
+        if rule.endpoint.startswith("audit.") and rule.endpoint != "audit.export":
             assert rule.methods <= {"GET", "HEAD", "OPTIONS"}
+    # The export only adds its own audit row (test_export_*).
+    assert {r.endpoint for r in app.url_map.iter_rules() if r.endpoint.startswith("audit.")} == {
+        "audit.index",
+        "audit.export",
+    }
 
 
 def test_audit_pages_forward_and_back(client, login, make_user, db, app):
@@ -95,3 +100,44 @@ def test_audit_pages_forward_and_back(client, login, make_user, db, app):
     second = client.get("/admin/audit/?action=paging.&page=2").get_data(as_text=True)
     assert 'rel="prev"' in second and 'rel="next"' not in second
     assert second.count("paging.event") == 5
+
+
+def test_the_trail_speaks_the_page_language(client, login, make_user, db):
+    login("admin")
+    services.record("case.view", actor=make_user(role="coordinator"), object_type="case", object_id=7)
+    db.flush()
+    html = client.get("/admin/audit/?action=case.view").get_data(as_text=True)
+    assert "Caso consultado" in html and "Coordinador" in html and "Éxito" in html
+    html = client.get("/admin/audit/?action=case.view&lang=en").get_data(as_text=True)
+    assert "Case viewed" in html and "Coordinator" in html
+
+
+def test_export_needs_a_reason_and_is_audited(client, login, make_user, db):
+    admin = login("admin")
+    other = make_user()
+    for i in range(3):
+        services.record("export.sample", actor=other, object_type="case", object_id=i)
+    db.flush()
+    refused = client.post_form("/admin/audit/export?action=export.", {"reason": ""}, page="/admin/audit/")
+    assert refused.status_code == 400
+    assert db.query(AuditEvent).filter_by(action="audit.export").count() == 0
+
+    response = client.post_form(
+        "/admin/audit/export?action=export.",
+        {"reason": "Request 12/2026 of the data protection officer"},
+        page="/admin/audit/",
+    )
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    lines = response.get_data(as_text=True).strip().splitlines()
+    assert lines[0].startswith("id,occurred_at,actor_id") and lines[0].endswith("chain_seq,chain_hash")
+    assert len(lines) == 4 and all(",export.sample," in line for line in lines[1:])
+    event = db.query(AuditEvent).filter_by(action="audit.export", actor_id=admin.id).one()
+    assert "data protection officer" in event.summary and "export." in event.summary
+
+
+@pytest.mark.parametrize("role", ["operator", "coordinator", "manager", "partner"])
+def test_only_admins_export_the_trail(client, login, role):
+    login(role)
+    response = client.post_form("/admin/audit/export", {"reason": "I would like to see it all"}, page="/app")
+    assert response.status_code == 403
