@@ -7,7 +7,7 @@ import secrets
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from hotline.extensions import db
 
@@ -37,6 +37,14 @@ class VersionConflict(HotlineError):
         self.object_id = object_id
 
 
+class ClearBadRequest(BadRequest):
+    """A 400 whose (translated) description tells the user what was wrong and what is allowed."""
+
+    def __init__(self, message: object) -> None:
+        super().__init__(description=str(message))
+        self.message = message
+
+
 def _wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return (
@@ -48,11 +56,11 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
         code = exc.code or 500
+        detail = str(exc.message) if isinstance(exc, ClearBadRequest) else None
         if _wants_json():
-            return jsonify(error=exc.name, status=code), code
+            return jsonify(error=exc.name, status=code, detail=detail), code
         template = f"errors/{code}.html" if code in (400, 403, 404, 413, 429) else "errors/generic.html"
-        response = render_template(template, code=code, name=exc.name), code
-        return response
+        return render_template(template, code=code, name=exc.name, detail=detail), code
 
     @app.errorhandler(Exception)
     def server_error(exc: Exception):  # type: ignore[no-untyped-def]

@@ -5,6 +5,7 @@ It knows no domain: labels of coded values live in each domain's ``labels.py``.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -13,8 +14,25 @@ from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, 
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+MAX_ID = 2**63 - 1  # the largest id a database row can have (BIGINT)
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2999, 12, 31)
 YES_NO_UNKNOWN = [("", _l("Not known")), ("yes", _l("Yes")), ("no", _l("No"))]  # use sc(...)
 MULTI_HINT = _l("Hold Ctrl (Cmd on a Mac) to choose more than one.")
+
+
+def record_id(form: Any, field: Any) -> None:
+    """An id as a database can hold it: 1 .. 2**63-1 (anything else matches nothing: say so)."""
+    if field.data is not None and not 1 <= field.data <= MAX_ID:
+        raise ValidationError(_l("Enter a number from 1 to %(max)d.", max=MAX_ID))
+
+
+def sane_date(form: Any, field: Any) -> None:
+    """A date the hotline can mean: from 1900 to 2999 (9999-12-31 and 0001-01-01 are typing slips)."""
+    if field.data is not None and not EARLIEST_DATE <= field.data <= LATEST_DATE:
+        raise ValidationError(
+            _l("Enter a date between %(first)s and %(last)s.", first="1900-01-01", last="2999-12-31")
+        )
 
 
 def yes_no_value(value: str | None) -> bool | None:

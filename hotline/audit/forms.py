@@ -4,9 +4,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from hotline.forms import no_nul, strip
+from hotline.forms import no_nul, record_id, sane_date, strip
 
 
 class AuditFilterForm(FlaskForm):
@@ -16,7 +16,7 @@ class AuditFilterForm(FlaskForm):
         csrf = False
 
     action = StringField(_l("Action"), validators=[Optional(), Length(max=60)])
-    actor_id = IntegerField(_l("User id"), validators=[Optional(), NumberRange(min=1)])
+    actor_id = IntegerField(_l("User id"), validators=[Optional(), record_id])
     object_type = StringField(_l("Object type"), validators=[Optional(), Length(max=40)])
     object_id = StringField(_l("Object id"), validators=[Optional(), Length(max=64)])
     outcome = SelectField(
@@ -29,8 +29,8 @@ class AuditFilterForm(FlaskForm):
         ],
         validators=[Optional()],
     )
-    since = DateField(_l("From"), validators=[Optional()])
-    until = DateField(_l("To"), validators=[Optional()])
+    since = DateField(_l("From"), validators=[Optional(), sane_date])
+    until = DateField(_l("To"), validators=[Optional(), sane_date])
 
     def validate_until(self, field: DateField) -> None:
         if field.data and self.since.data and field.data < self.since.data:
