@@ -7,6 +7,7 @@ import secrets
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import BadRequest, HTTPException
 
 from hotline.extensions import db
@@ -52,6 +53,26 @@ def _wants_json() -> bool:
     )
 
 
+def database_unavailable(exc: Exception, error_id: str):  # type: ignore[no-untyped-def]
+    """The database failed mid-request: everything was rolled back, and what the user typed comes back.
+
+    The page offers the same form again, filled with what was sent, to send once the database
+    answers; it touches neither the database nor the signed-in user (both may be unusable now).
+    """
+    log.error("database error id=%s endpoint=%s class=%s", error_id, request.endpoint, type(exc).__name__)
+    if _wants_json():
+        return jsonify(error="Service Unavailable", status=503, error_id=error_id), 503
+    typed = [
+        (name, value)
+        for name, value in request.form.items(multi=True)
+        if name != "csrf_token" and request.method == "POST"
+    ]
+    response = render_template(
+        "errors/503.html", error_id=error_id, typed=typed, action=request.full_path.rstrip("?")
+    )
+    return response, 503, {"Retry-After": "30"}
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
@@ -66,6 +87,8 @@ def register_error_handlers(app: Flask) -> None:
     def server_error(exc: Exception):  # type: ignore[no-untyped-def]
         db.session.rollback()
         error_id = secrets.token_hex(6)
+        if isinstance(exc, SQLAlchemyError):
+            return database_unavailable(exc, error_id)
         log.exception("unhandled error id=%s endpoint=%s", error_id, request.endpoint)
         if _wants_json():
             return jsonify(error="Internal Server Error", status=500, error_id=error_id), 500
