@@ -2,15 +2,18 @@
 
 The schema is built once per run by the migrations, on SQLite (a temporary file) or on PostgreSQL
 when TEST_DATABASE_URL is set. Each test runs inside a transaction that is rolled back; views that
-commit only release a SAVEPOINT.
+commit only release a SAVEPOINT. No test may reach the network: only this machine answers.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import shutil
+import socket
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -25,6 +28,95 @@ from hotline.extensions import limiter
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+# --- no network -----------------------------------------------------------------------------------
+
+
+class NetworkBlocked(AssertionError):
+    """A test tried to open a connection to another machine."""
+
+
+_blocked: list[str] = []
+
+
+def _is_local(host: object) -> bool:
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
+    if not isinstance(host, str):
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0]).is_loopback  # 127.0.0.0/8, ::1
+    except ValueError:
+        return False  # a host name: refused before any DNS lookup
+
+
+def _check_address(address: Any, what: str) -> None:
+    host = address[0] if isinstance(address, tuple) and address else address
+    if _is_local(host):
+        return
+    message = (
+        f"test tried to reach the network ({what} to {address!r}): tests may only connect to "
+        "127.0.0.1, ::1, localhost or a Unix socket; use a fake instead (see tests/conftest.py)"
+    )
+    _blocked.append(message)
+    raise NetworkBlocked(message)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def network_guard() -> Iterator[list[str]]:
+    """For the whole run, refuse every connection that would leave this machine (AF_UNIX is fine).
+
+    Yields the messages of the refused attempts. PostgreSQL (libpq) and Chromium connect outside
+    Python; both are on 127.0.0.1.
+    """
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+    real_create_connection = socket.create_connection
+
+    def connect(self: socket.socket, address: Any) -> None:
+        if self.family != socket.AF_UNIX:
+            _check_address(address, "connect")
+        return real_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> int:
+        if self.family != socket.AF_UNIX:
+            _check_address(address, "connect_ex")
+        return real_connect_ex(self, address)
+
+    def create_connection(address: Any, *args: Any, **kwargs: Any) -> socket.socket:
+        _check_address(address, "create_connection")
+        return real_create_connection(address, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(socket.socket, "connect", connect)
+        patch.setattr(socket.socket, "connect_ex", connect_ex)
+        patch.setattr(socket, "create_connection", create_connection)
+        yield _blocked
+
+
+_call_failed = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    report = yield
+    if report.when == "call":
+        item.stash[_call_failed] = report.failed
+    return report
+
+
+@pytest.fixture(autouse=True)
+def no_network(request: pytest.FixtureRequest, network_guard: list[str]) -> Iterator[list[str]]:
+    """Fail the test that tried to reach the network, even if the code under test caught the error."""
+    network_guard.clear()
+    yield network_guard
+    if network_guard and not request.node.stash.get(_call_failed, False):
+        pytest.fail("\n".join(network_guard), pytrace=False)
+
+
+# --- database and app ----------------------------------------------------------------------------
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -147,6 +239,38 @@ def login(client: Client, make_user: Callable[..., object]) -> Callable[..., obj
         return user
 
     return _login
+
+
+@pytest.fixture
+def operator(make_user: Callable[..., object]) -> object:
+    return make_user(role="operator")
+
+
+@pytest.fixture
+def coordinator(make_user: Callable[..., object]) -> object:
+    return make_user(role="coordinator")
+
+
+@pytest.fixture
+def english(request: pytest.FixtureRequest) -> Iterator[None]:
+    """English instead of the default Spanish, so assertions read the msgids.
+
+    The test client asks for English pages and, in a test that uses the database, services run under
+    an English locale (the Spanish catalogue is checked by tests/core/test_i18n.py; a test in
+    Spanish asks for it itself). A domain's conftest makes it autouse for its folder.
+    """
+    from flask import g
+    from flask_babel import force_locale
+
+    if "client" in request.fixturenames:
+        request.getfixturevalue("client").environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    if "db" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("db")  # its app context is the one the services run in
+    g.test_locale = "en"  # Flask-Babel ignores force_locale while `g` is still empty
+    with force_locale("en"):
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -1,17 +1,31 @@
-"""factory_boy factories: one per model, flushed (never committed)."""
+"""factory_boy factories: one per model, flushed (never committed).
+
+Each builds a valid row with the fewest fields; services build the rest (`open_case`, `refer`...).
+A row that needs another one makes it too (`CaseNoteFactory()` also makes a case and a user).
+tests/test_factories.py checks that every mapped class has a factory here.
+"""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
-from hotline.auth.models import User
+from hotline.audit.models import AuditEvent
+from hotline.auth.models import User, UserSession
 from hotline.auth.passwords import hash_password
 from hotline.calls.models import Call
+from hotline.cases.models import Case, CaseCounter, CaseHistory, CaseNote, Person
 from hotline.crypto import blind_index
 from hotline.database import utcnow
 from hotline.extensions import db
+from hotline.notifications.models import OutboxMessage
+from hotline.partners.models import Partner
 from hotline.partners.services import get_partner_by_code
+from hotline.reference.models import ExploitationForm, Province, Region
+from hotline.referrals.models import Referral, ReferralCaseNumber, ReferralEvent, RoutingRule
+from hotline.telephony.models import CallRecording, Message, OptOut
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 _DEFAULT_HASH = hash_password(DEFAULT_PASSWORD)
@@ -24,11 +38,73 @@ class _Session:
         return getattr(db.session, name)
 
 
-class UserFactory(SQLAlchemyModelFactory):
+class _Factory(SQLAlchemyModelFactory):
     class Meta:
-        model = User
+        abstract = True
         sqlalchemy_session = _Session()
         sqlalchemy_session_persistence = "flush"
+
+
+# --- reference, partners, audit ------------------------------------------------------------------
+
+
+class RegionFactory(_Factory):
+    """A made-up department (the 25 real ones are seeded once per run)."""
+
+    class Meta:
+        model = Region
+
+    ubigeo = factory.Sequence(lambda n: f"9{n:05d}")
+    name = factory.Sequence(lambda n: f"Region {n}")
+
+
+class ProvinceFactory(_Factory):
+    class Meta:
+        model = Province
+
+    class Params:
+        region = factory.SubFactory(RegionFactory)
+
+    ubigeo = factory.Sequence(lambda n: f"8{n:05d}")
+    region_ubigeo = factory.SelfAttribute("region.ubigeo")
+    name = factory.Sequence(lambda n: f"Province {n}")
+
+
+class ExploitationFormFactory(_Factory):
+    class Meta:
+        model = ExploitationForm
+
+    code = factory.Sequence(lambda n: f"test_form_{n}")
+    name_es = factory.Sequence(lambda n: f"Forma {n}")
+    name_en = factory.Sequence(lambda n: f"Form {n}")
+
+
+class PartnerFactory(_Factory):
+    """A made-up organisation (the real ones are seeded once per run: `partner("MP-FISTRAP")`)."""
+
+    class Meta:
+        model = Partner
+
+    code = factory.Sequence(lambda n: f"TEST-{n}")
+    name_es = factory.Sequence(lambda n: f"Organización {n}")
+    name_en = factory.Sequence(lambda n: f"Organisation {n}")
+    kind = "civil_society"
+
+
+class AuditEventFactory(_Factory):
+    class Meta:
+        model = AuditEvent
+
+    action = "test.event"
+    object_type = "test"
+
+
+# --- auth ----------------------------------------------------------------------------------------
+
+
+class UserFactory(_Factory):
+    class Meta:
+        model = User
 
     class Params:
         partner_code = None
@@ -46,19 +122,169 @@ class UserFactory(SQLAlchemyModelFactory):
         return get_partner_by_code(self.partner_code or "MP-FISTRAP").id
 
 
+class UserSessionFactory(_Factory):
+    """A live server-side session (its token is unknown: sign in with `login` to get a cookie)."""
+
+    class Meta:
+        model = UserSession
+
+    user = factory.SubFactory(UserFactory)
+    token_hash = factory.Sequence(lambda n: f"{n:064x}")
+    expires_at = factory.LazyFunction(lambda: utcnow() + timedelta(hours=8))
+
+
 # --- calls and cases (issue 3) -------------------------------------------------------------------
 
 
-class CallFactory(SQLAlchemyModelFactory):
-    """A contact waiting for its intake (cases are built through hotline.cases.services)."""
+class CallFactory(_Factory):
+    """A contact waiting for its intake."""
 
     class Meta:
         model = Call
-        sqlalchemy_session = _Session()
-        sqlalchemy_session_persistence = "flush"
 
     channel = "phone"
     status = "ended"
     received_at = factory.LazyFunction(utcnow)
     caller_number = None
     caller_number_index = factory.LazyAttribute(lambda o: blind_index(o.caller_number, phone=True))
+
+
+class CaseCounterFactory(_Factory):
+    class Meta:
+        model = CaseCounter
+
+    year = factory.Sequence(lambda n: 2900 + n)  # far from the years the services number
+    value = 0
+
+
+class CaseFactory(_Factory):
+    """A bare new case; `hotline.cases.services.open_case` numbers, audits and schedules real ones."""
+
+    class Meta:
+        model = Case
+
+    reference = factory.Sequence(lambda n: f"TP-1900-{n:06d}")  # a year no service numbers
+
+
+class PersonFactory(_Factory):
+    class Meta:
+        model = Person
+
+    case = factory.SubFactory(CaseFactory)
+    role = "victim"
+
+
+class CaseNoteFactory(_Factory):
+    class Meta:
+        model = CaseNote
+
+    case = factory.SubFactory(CaseFactory)
+    author = factory.SubFactory(UserFactory)
+    body = "Nota de prueba"
+
+
+class CaseHistoryFactory(_Factory):
+    class Meta:
+        model = CaseHistory
+
+    class Params:
+        case = factory.SubFactory(CaseFactory)
+
+    case_id = factory.SelfAttribute("case.id")
+    action = "update"
+    field = "risk"
+    before = "normal"
+    after = "high"
+
+
+# --- referrals -----------------------------------------------------------------------------------
+
+
+class RoutingRuleFactory(_Factory):
+    class Meta:
+        model = RoutingRule
+
+    code = factory.Sequence(lambda n: f"test-rule-{n}")
+    name_es = factory.Sequence(lambda n: f"Regla {n}")
+    name_en = factory.Sequence(lambda n: f"Rule {n}")
+
+
+class ReferralFactory(_Factory):
+    """A pending referral sharing nothing; `hotline.referrals.services` builds and sends real ones."""
+
+    class Meta:
+        model = Referral
+
+    case = factory.SubFactory(CaseFactory)
+    partner = factory.LazyFunction(lambda: get_partner_by_code("MP-FISTRAP"))
+    case_seq = factory.Sequence(lambda n: n + 1)
+    reference = factory.LazyAttribute(lambda o: f"{o.case.reference}-R{o.case_seq}")
+    kind = "services"
+    risk = factory.LazyAttribute(lambda o: o.case.risk or "normal")
+    shared_data = "{}"
+
+
+class ReferralEventFactory(_Factory):
+    class Meta:
+        model = ReferralEvent
+
+    referral = factory.SubFactory(ReferralFactory)
+    action = "created"
+    to_status = "pending"
+
+
+class ReferralCaseNumberFactory(_Factory):
+    class Meta:
+        model = ReferralCaseNumber
+
+    referral = factory.SubFactory(ReferralFactory)
+    kind = "police_complaint"
+    number = factory.Sequence(lambda n: f"DEN-{n:05d}-2026")
+    normalised = factory.LazyAttribute(lambda o: o.number.replace("-", "").upper())
+
+
+# --- telephony and notifications -----------------------------------------------------------------
+
+
+class MessageFactory(_Factory):
+    class Meta:
+        model = Message
+
+    class Params:
+        call = factory.SubFactory(CallFactory, channel="sms")
+
+    call_id = factory.SelfAttribute("call.id")
+    sid = factory.Sequence(lambda n: f"SM{n:032x}")
+    body = "Necesito ayuda"
+
+
+class CallRecordingFactory(_Factory):
+    class Meta:
+        model = CallRecording
+
+    class Params:
+        call = factory.SubFactory(CallFactory)
+
+    call_id = factory.SelfAttribute("call.id")
+    recording_sid = factory.Sequence(lambda n: f"RE{n:032x}")
+    recording_url = factory.LazyAttribute(
+        lambda o: f"https://api.twilio.com/2010-04-01/Accounts/AC{'0' * 32}/Recordings/{o.recording_sid}"
+    )
+    duration_seconds = 30
+
+
+class OptOutFactory(_Factory):
+    class Meta:
+        model = OptOut
+
+    number_index = factory.Sequence(lambda n: blind_index(f"+5190{n:07d}", phone=True))
+
+
+class OutboxMessageFactory(_Factory):
+    class Meta:
+        model = OutboxMessage
+
+    dedupe_key = factory.Sequence(lambda n: f"test:{n}")
+    channel = "sms"
+    recipient = "+51911111111"
+    body = "Linea 1818: prueba"

@@ -21,7 +21,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 ACCESS_ATTR = "hotline_access"
 PUBLIC = "public"
-STAFF = (Role.OPERATOR, Role.COORDINATOR, Role.MANAGER, Role.ADMIN)
 
 
 def public(view: F) -> F:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
@@ -96,4 +96,4 @@ class ConfirmForm(FlaskForm):
 
 
 class TotpEnableForm(TotpForm):
-    confirm_enable = BooleanField(default=True)
+    """The first code from the authenticator app, which turns two-step verification on."""

@@ -48,10 +48,6 @@ class User(UserMixin, TimestampMixin, db.Model):
     partner: Mapped[Partner | None] = relationship(lazy="joined")
 
     @property
-    def role_enum(self) -> Role:
-        return Role(self.role)
-
-    @property
     def has_totp(self) -> bool:
         return self.totp_secret is not None
 

@@ -70,11 +70,12 @@ def test_production_refuses_missing_secrets(missing):
         ("SECRET_KEY", DevelopmentConfig.SECRET_KEY),
         ("SECRET_KEY", TestConfig.SECRET_KEY),
         ("HOTLINE_DATA_KEY", DevelopmentConfig.HOTLINE_DATA_KEY),
-        ("HOTLINE_DATA_KEY", f"{PROD_DATA_KEY},{TestConfig.HOTLINE_DATA_KEY}"),
+        ("HOTLINE_DATA_KEY", "{fresh},{test}"),  # a published key after a fresh one (rotation)
         ("HOTLINE_INDEX_KEY", TestConfig.HOTLINE_DATA_KEY),
     ],
 )
 def test_production_refuses_weak_or_published_secrets(setting, value):
+    value = value.format(fresh=PROD_DATA_KEY, test=TestConfig.HOTLINE_DATA_KEY)
     with pytest.raises(RuntimeError, match=setting) as caught:
         _production_app(**{setting: value})
     assert value not in str(caught.value)  # the message names the setting, never the value

@@ -1,10 +1,9 @@
-"""Telephony test helpers: signed Twilio requests, a fake Twilio HTTP client, no network."""
+"""Telephony test helpers: signed Twilio requests, a fake Twilio HTTP client, no real Twilio."""
 
 from __future__ import annotations
 
 import json
 import logging
-import socket
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
@@ -165,23 +164,10 @@ def fake_http(app: Flask) -> Iterator[Callable[..., FakeHttpClient]]:
 
 
 @pytest.fixture(autouse=True)
-def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Any socket to somewhere other than this machine fails the test (the database is local)."""
-    real_connect = socket.socket.connect
+def no_real_twilio(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real Twilio HTTP client fails the test (tests/conftest.py refuses any other network)."""
 
-    def guarded(self: socket.socket, address: Any) -> Any:
-        host = address[0] if isinstance(address, tuple) else address
-        if (
-            isinstance(host, str)
-            and host not in ("127.0.0.1", "::1", "localhost")
-            and not host.startswith("/")
-        ):
-            raise AssertionError(f"test tried to reach the network: {host}")
-        return real_connect(self, address)
-
-    monkeypatch.setattr(socket.socket, "connect", guarded)
-
-    def no_real_twilio(*args: Any, **kwargs: Any) -> Any:
+    def refuse(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("the real Twilio HTTP client was used in a test")
 
-    monkeypatch.setattr("twilio.http.http_client.TwilioHttpClient.request", no_real_twilio)
+    monkeypatch.setattr("twilio.http.http_client.TwilioHttpClient.request", refuse)
