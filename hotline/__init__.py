@@ -8,7 +8,9 @@ from typing import Any
 from flask import Flask, g, redirect, request, session, url_for
 from flask_login import current_user
 from flask_talisman import Talisman
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from hotline.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -54,6 +56,7 @@ def create_app(config: Any = None) -> Flask:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]
 
+    app.url_map.converters["int"] = DatabaseIntConverter  # before any route is added
     register_extensions(app)
     register_security(app)
     register_blueprints(app)
@@ -124,8 +127,24 @@ def register_security(app: Flask) -> None:
         return response
 
 
+class DatabaseIntConverter(IntegerConverter):
+    """`<int:...>` path parts that fit a database id (a BIGINT): a larger number is a plain 404."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def register_signals(app: Flask) -> None:
-    """Connect the higher floors to the signals of the lower ones (a lower floor never imports upward)."""
+    """Connect the higher floors to the signals of the lower ones (a lower floor never imports upward).
+
+    Signals are process-wide and blinker keeps one connection per receiver, so building many apps
+    (tests) connects each receiver once. Receivers are module functions: a weak reference is enough.
+    """
+    from hotline.cases import signals as case_signals
+    from hotline.referrals import services as referrals
+
+    case_signals.case_closing.connect(referrals.check_case_closable)
 
 
 def register_senders(app: Flask) -> None:
@@ -166,6 +185,16 @@ def register_request_hooks(app: Flask) -> None:
     from hotline.auth.access import access_of
     from hotline.auth.views import SESSION_KEY, end_browser_session
     from hotline.i18n import requested_language
+
+    @app.before_request
+    def drop_nul_from_the_address() -> None:
+        # No search or filter ever means a NUL character, and PostgreSQL cannot compare one: take it
+        # out of the query string before any view reads it. (Forms refuse it field by field.)
+        if b"%00" in request.query_string or b"\x00" in request.query_string:
+            request.args = ImmutableMultiDict(
+                (key.replace("\x00", ""), value.replace("\x00", ""))
+                for key, value in request.args.items(multi=True)
+            )
 
     @app.before_request
     def load_session() -> Any:
