@@ -1,4 +1,4 @@
-"""Forms for referrals, the partner portal and routing rules, and the labels of their coded values."""
+"""Forms for referrals, the partner portal and routing rules (the labels of their codes are in labels.py)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from hotline.cases.labels import CLOSE_REASON_LABELS, INDICATOR_LABELS, RISK_LABELS
 from hotline.forms import MultiCheckboxField, VersionedForm, choices, long_text, no_nul, sc
 from hotline.referrals.labels import CASE_NUMBER_LABELS, KIND_LABELS, OUTCOME_LABELS, STATUS_LABELS
-from hotline.referrals.models import (
-    ReferralKind,
-    ReferralOutcome,
-)
+from hotline.referrals.models import ReferralKind, ReferralOutcome
+from hotline.referrals.services import ShareChoice
 
 TRI_STATE = [("", _l("Does not matter")), ("yes", _l("Yes")), ("no", _l("No"))]
 
@@ -76,6 +74,28 @@ class ReferralForm(FlaskForm):
     def chosen(self) -> list[tuple[int, str]]:
         return [(pid, self.kind_field(pid).data) for pid in self.partner_ids if self.partner_field(pid).data]
 
+    def start(self, *, summary: str, kinds: dict[int, str], ticked: set[int], victims: list[int]) -> None:
+        """The form as first shown: a fresh token, the summary, each partner's type and tick."""
+        self.form_token.data = new_form_token()
+        self.summary.data = summary
+        for pid in self.partner_ids:
+            self.partner_field(pid).data = pid in ticked
+            self.kind_field(pid).data = kinds[pid]
+        self.victims.data = victims
+
+    def sharing(self) -> ShareChoice:
+        """What the coordinator chose to share; the override reason counts only when ticked."""
+        override = (self.override_reason.data or None) if self.override_consent.data else None
+        return ShareChoice(
+            summary=self.summary.data or "",
+            share_place=bool(self.share_place.data),
+            share_identities=bool(self.share_identities.data),
+            share_contacts=bool(self.share_contacts.data),
+            share_suspects=bool(self.share_suspects.data),
+            person_ids=tuple(self.victims.data or ()),
+            override_reason=override,
+        )
+
 
 def referral_form_class(partner_ids: Sequence[int]) -> type[ReferralForm]:
     """A ReferralForm with a checkbox `p_<id>` and a type `k_<id>` for each partner offered."""
@@ -101,7 +121,7 @@ class ReferralRevokeForm(VersionedForm):
     )
 
 
-class CaseCloseOverrideForm(FlaskForm):
+class CaseCloseOverrideForm(VersionedForm):
     reason = SelectField(
         _l("Reason for closing"),
         choices=choices(CLOSE_REASON_LABELS, blank=_l("Choose…")),
@@ -112,7 +132,6 @@ class CaseCloseOverrideForm(FlaskForm):
         2000,
         required=_l("Say why the case is closed with open referrals."),
     )
-    version = HiddenField()
 
 
 class ReferralFilterForm(FlaskForm):
@@ -165,10 +184,6 @@ class OutcomeForm(VersionedForm):
             ok = False
         return ok
 
-    def validate_outcome(self, field: Any) -> None:
-        if not field.data:
-            raise ValidationError(_l("Choose the outcome."))
-
 
 class CaseNumberForm(FlaskForm):
     kind = SelectField(_l("Kind of number"), choices=choices(CASE_NUMBER_LABELS))
@@ -187,6 +202,8 @@ class CaseNumberForm(FlaskForm):
 
 
 class RuleForm(VersionedForm):
+    creating = False  # set for a new rule, which has no version yet
+
     code = StringField(
         _l("Code"),
         validators=[
@@ -221,6 +238,10 @@ class RuleForm(VersionedForm):
     foreign_victims = SelectField(_l("Foreign victims"), choices=sc(TRI_STATE))
     peruvians_abroad = SelectField(_l("Peruvians exploited abroad"), choices=sc(TRI_STATE))
     adult_women = SelectField(_l("An adult woman among the victims"), choices=sc(TRI_STATE))
+
+    def validate_version(self, field: Any) -> None:
+        if not self.creating:
+            super().validate_version(field)
 
     def validate_code(self, field: Any) -> None:
         value = (field.data or "").strip()

@@ -216,10 +216,6 @@ class ReferralEvent(db.Model):
     referral: Mapped[Referral] = relationship(back_populates="events")
     actor = relationship("User")
 
-    @property
-    def is_internal(self) -> bool:
-        return self.action in INTERNAL_EVENTS
-
     def __repr__(self) -> str:
         return f"<ReferralEvent {self.id} referral={self.referral_id} {self.action}>"
 

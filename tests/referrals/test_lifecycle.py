@@ -121,7 +121,7 @@ def test_prepared_referrals_wait_and_are_sent_later(db, coordinator):
         services.send_referral(referral, actor=coordinator, expected_version=referral.version_id)
     assert referral.status == "sent" and referral.ack_due_at == T0 + timedelta(hours=24)
     with pytest.raises(services.ReferralError, match="already been sent"):
-        services.send_referral(referral, actor=coordinator)
+        services.send_referral(referral, actor=coordinator, expected_version=referral.version_id)
 
 
 def test_same_form_token_makes_one_referral(db, coordinator):
@@ -169,7 +169,7 @@ def test_deactivated_partner_cannot_receive(db, coordinator, setup, message):
 
 def test_a_closed_case_cannot_be_referred(db, coordinator):
     case = full_case(coordinator)
-    cases.close_case(case, expected_version=None, reason="duplicate", note=None, actor=coordinator)
+    cases.close_case(case, expected_version=case.version_id, reason="duplicate", note=None, actor=coordinator)
     with pytest.raises(services.ReferralError, match="closed"):
         refer(case, coordinator)
 
@@ -269,15 +269,21 @@ def test_summary_naming_an_unshared_person_is_refused(db, coordinator, summary):
 def test_summary_may_name_what_is_shared(db, coordinator):
     case = full_case(coordinator)
     victim = victim_of(case)
-    refer(
+    summary = f"{VICTIM_NAME} ({VICTIM_PHONE}); suspect {SUSPECT_NAME}."
+    (referral,) = refer(
         case,
         coordinator,
-        summary=f"{VICTIM_NAME} ({VICTIM_PHONE}); suspect {SUSPECT_NAME}.",
+        summary=summary,
         share_identities=True,
         share_contacts=True,
         share_suspects=True,
         person_ids=(victim.id,),
     )
+    shared = services.read_snapshot(referral.shared_data)
+    assert shared["summary"] == summary
+    assert shared["victims"][0]["identity"]["name"] == VICTIM_NAME
+    assert shared["victims"][0]["contact"]["phone"] == VICTIM_PHONE
+    assert [s["name"] for s in shared["suspects"]] == [SUSPECT_NAME]
 
 
 def test_later_case_edits_do_not_widen_the_snapshot(db, coordinator):
@@ -288,10 +294,10 @@ def test_later_case_edits_do_not_widen_the_snapshot(db, coordinator):
     cases.update_person(
         victim,
         cases.PersonData(role="victim", name="Nuevo Nombre", consent="yes", phone="+51999000111"),
-        expected_version=None,
+        expected_version=victim.version_id,
         actor=coordinator,
     )
-    cases.update_case(case, expected_version=None, actor=coordinator, narrative="Otra cosa")
+    cases.update_case(case, expected_version=case.version_id, actor=coordinator, narrative="Otra cosa")
     db.refresh(referral)
     assert referral.shared_data == before and "Nuevo Nombre" not in referral.shared_data
 
@@ -303,10 +309,20 @@ def test_the_whole_lifecycle_by_the_partner(db, coordinator, fiscal):
     case = full_case(coordinator)
     (referral,) = refer(case, coordinator)
     services.acknowledge(referral, actor=fiscal, expected_version=referral.version_id)
-    services.accept(referral, actor=fiscal, note="Fiscal de turno asignado.")
-    services.post_update(referral, actor=fiscal, note="Operativo programado.")
+    services.accept(
+        referral, actor=fiscal, note="Fiscal de turno asignado.", expected_version=referral.version_id
+    )
+    services.post_update(
+        referral, actor=fiscal, note="Operativo programado.", expected_version=referral.version_id
+    )
     services.add_case_number(referral, kind="prosecutor_file", number="CF 2506-2026-45", actor=fiscal)
-    services.record_outcome(referral, outcome="investigation_opened", note=None, actor=fiscal)
+    services.record_outcome(
+        referral,
+        outcome="investigation_opened",
+        note=None,
+        actor=fiscal,
+        expected_version=referral.version_id,
+    )
     assert referral.status == "closed" and referral.outcome == "investigation_opened"
     assert [e.action for e in referral.events] == [
         "created",
@@ -324,12 +340,18 @@ def test_the_whole_lifecycle_by_the_partner(db, coordinator, fiscal):
 def test_coordinator_records_answers_on_behalf(db, coordinator):
     case = full_case(coordinator)
     (referral,) = refer(case, coordinator, ("MIMP-UPE",), kind="services")
-    services.decline(referral, reason="Fuera de su jurisdicción.", actor=coordinator, on_behalf=True)
+    services.decline(
+        referral,
+        reason="Fuera de su jurisdicción.",
+        actor=coordinator,
+        on_behalf=True,
+        expected_version=referral.version_id,
+    )
     assert referral.status == "declined" and referral.events[-1].is_on_behalf
     row = db.scalar(select(AuditEvent).where(AuditEvent.action == "referral.decline"))
     assert "on the partner's behalf" in row.summary
     with pytest.raises(services.ReferralError, match="on its behalf"):
-        services.accept(referral, actor=coordinator)
+        services.accept(referral, actor=coordinator, expected_version=referral.version_id)
 
 
 def _state(referral: Referral) -> tuple:
@@ -339,36 +361,50 @@ def _state(referral: Referral) -> tuple:
 @pytest.mark.parametrize(
     ("prepare", "act", "message"),
     [
-        (lambda r, u: None, lambda r, u: services.decline(r, reason="  ", actor=u), "Say why"),
         (
-            lambda r, u: services.acknowledge(r, actor=u),
-            lambda r, u: services.acknowledge(r, actor=u),
+            lambda r, u: None,
+            lambda r, u: services.decline(r, reason="  ", actor=u, expected_version=r.version_id),
+            "Say why",
+        ),
+        (
+            lambda r, u: services.acknowledge(r, actor=u, expected_version=r.version_id),
+            lambda r, u: services.acknowledge(r, actor=u, expected_version=r.version_id),
             "already been acknowledged",
         ),
         (
-            lambda r, u: services.record_outcome(r, outcome="victim_assisted", note=None, actor=u),
-            lambda r, u: services.accept(r, actor=u),
+            lambda r, u: services.record_outcome(
+                r, outcome="victim_assisted", note=None, actor=u, expected_version=r.version_id
+            ),
+            lambda r, u: services.accept(r, actor=u, expected_version=r.version_id),
             "closed",
         ),
         (
-            lambda r, u: services.accept(r, actor=u),
-            lambda r, u: services.decline(r, reason="no", actor=u),
+            lambda r, u: services.accept(r, actor=u, expected_version=r.version_id),
+            lambda r, u: services.decline(r, reason="no", actor=u, expected_version=r.version_id),
             "was accepted",
         ),
         (
             lambda r, u: None,
-            lambda r, u: services.record_outcome(r, outcome="no_action", note="", actor=u),
+            lambda r, u: services.record_outcome(
+                r, outcome="no_action", note="", actor=u, expected_version=r.version_id
+            ),
             "Say why no action",
         ),
         (
             lambda r, u: None,
-            lambda r, u: services.record_outcome(r, outcome="x", note="", actor=u),
+            lambda r, u: services.record_outcome(
+                r, outcome="x", note="", actor=u, expected_version=r.version_id
+            ),
             "outcome",
         ),
-        (lambda r, u: None, lambda r, u: services.post_update(r, note="", actor=u), "cannot be empty"),
+        (
+            lambda r, u: None,
+            lambda r, u: services.post_update(r, note="", actor=u, expected_version=r.version_id),
+            "cannot be empty",
+        ),
         (
             lambda r, u: setattr(r.partner, "is_active", False),
-            lambda r, u: services.acknowledge(r, actor=u),
+            lambda r, u: services.acknowledge(r, actor=u, expected_version=r.version_id),
             "deactivated",
         ),
     ],
@@ -387,11 +423,15 @@ def test_bad_answers_change_nothing(db, coordinator, fiscal, prepare, act, messa
 def test_a_revoked_referral_accepts_nothing(db, coordinator, fiscal):
     case = full_case(coordinator)
     (referral,) = refer(case, coordinator)
-    services.revoke(referral, reason="Sent to the wrong office.", actor=coordinator)
+    services.revoke(
+        referral, reason="Sent to the wrong office.", actor=coordinator, expected_version=referral.version_id
+    )
     assert services.may_see(referral, fiscal) is False
     for act in (
-        lambda: services.acknowledge(referral, actor=fiscal),
-        lambda: services.revoke(referral, reason="again", actor=coordinator),
+        lambda: services.acknowledge(referral, actor=fiscal, expected_version=referral.version_id),
+        lambda: services.revoke(
+            referral, reason="again", actor=coordinator, expected_version=referral.version_id
+        ),
         lambda: services.add_case_number(referral, kind="other", number="1", actor=coordinator),
     ):
         with pytest.raises(services.ReferralError, match="revoked"):
@@ -404,7 +444,7 @@ def test_revoking_needs_a_reason(db, coordinator):
     case = full_case(coordinator)
     (referral,) = refer(case, coordinator)
     with pytest.raises(services.ReferralError, match="Say why"):
-        services.revoke(referral, reason="", actor=coordinator)
+        services.revoke(referral, reason="", actor=coordinator, expected_version=referral.version_id)
     assert referral.status == "sent"
 
 
@@ -413,9 +453,9 @@ def test_another_organisation_cannot_answer(db, coordinator, make_user):
     (referral,) = refer(case, coordinator)
     other = make_user(role="partner", partner_code="MIMP")
     with pytest.raises(services.ReferralError, match="not addressed to your organisation"):
-        services.acknowledge(referral, actor=other)
+        services.acknowledge(referral, actor=other, expected_version=referral.version_id)
     with pytest.raises(services.ReferralError):
-        services.acknowledge(referral, actor=make_user(role="operator"))
+        services.acknowledge(referral, actor=make_user(role="operator"), expected_version=referral.version_id)
 
 
 def test_stale_versions_conflict(db, coordinator, fiscal):
@@ -431,7 +471,44 @@ def test_stale_versions_conflict(db, coordinator, fiscal):
         .execution_options(synchronize_session=False)
     )
     with pytest.raises(services.VersionConflict):
-        services.acknowledge(referral, actor=fiscal)
+        services.acknowledge(referral, actor=fiscal, expected_version=referral.version_id)
+
+
+ANSWERS = [
+    lambda r, u, v: services.acknowledge(r, actor=u, expected_version=v),
+    lambda r, u, v: services.accept(r, actor=u, expected_version=v),
+    lambda r, u, v: services.decline(r, reason="Not ours.", actor=u, expected_version=v),
+    lambda r, u, v: services.post_update(r, note="Working on it.", actor=u, expected_version=v),
+    lambda r, u, v: services.record_outcome(
+        r, outcome="victim_assisted", note=None, actor=u, expected_version=v
+    ),
+]
+
+
+@pytest.mark.parametrize("answer", ANSWERS)
+def test_an_answer_without_its_version_is_a_conflict_and_changes_nothing(db, coordinator, fiscal, answer):
+    case = full_case(coordinator)
+    (referral,) = refer(case, coordinator)
+    db.flush()
+    before = _state(referral)
+    with pytest.raises(services.VersionConflict):
+        answer(referral, fiscal, None)
+    assert _state(referral) == before
+    answer(referral, fiscal, referral.version_id)  # the same answer, based on the version, goes through
+    assert _state(referral) != before
+
+
+def test_sending_and_revoking_need_the_version(db, coordinator):
+    case = full_case(coordinator)
+    (referral,) = refer(case, coordinator, send=False)
+    with pytest.raises(services.VersionConflict):
+        services.send_referral(referral, actor=coordinator, expected_version=None)  # type: ignore[arg-type]
+    with pytest.raises(services.VersionConflict):
+        services.send_referral(referral, actor=coordinator, expected_version=referral.version_id - 1)
+    assert referral.status == "pending"
+    with pytest.raises(services.VersionConflict):
+        services.revoke(referral, reason="Wrong office.", actor=coordinator, expected_version=None)  # type: ignore[arg-type]
+    assert referral.status == "pending" and referral.revoked_at is None
 
 
 # --- case numbers -------------------------------------------------------------------------------
@@ -458,12 +535,16 @@ def test_closing_a_case_with_open_referrals_needs_a_reason(db, coordinator):
     refer(case, coordinator)
     with pytest.raises(services.ReferralError, match="open referral"):
         cases.close_case(
-            case, expected_version=None, reason="referred_and_attended", note=None, actor=coordinator
+            case,
+            expected_version=case.version_id,
+            reason="referred_and_attended",
+            note=None,
+            actor=coordinator,
         )
     assert case.status == CaseStatus.REFERRED
     cases.close_case(
         case,
-        expected_version=None,
+        expected_version=case.version_id,
         reason="referred_and_attended",
         note="Prosecution continues for years.",
         actor=coordinator,
@@ -476,9 +557,9 @@ def test_closing_a_case_with_open_referrals_needs_a_reason(db, coordinator):
 def test_closed_or_declined_referrals_do_not_block_closing(db, coordinator, fiscal):
     case = full_case(coordinator)
     (referral,) = refer(case, coordinator)
-    services.decline(referral, reason="Not ours.", actor=fiscal)
+    services.decline(referral, reason="Not ours.", actor=fiscal, expected_version=referral.version_id)
     cases.close_case(
-        case, expected_version=None, reason="referred_and_attended", note=None, actor=coordinator
+        case, expected_version=case.version_id, reason="referred_and_attended", note=None, actor=coordinator
     )
     assert case.status == CaseStatus.CLOSED
 
@@ -494,7 +575,7 @@ def test_overdue_and_escalation_happen_once(db, coordinator, make_user):
     with freeze_time(T0):
         (late,) = refer(case, coordinator)
         (answered,) = refer(case, coordinator, ("PNP-DIRCTPTIM",))
-    services.acknowledge(answered, actor=coordinator, on_behalf=True)
+    services.acknowledge(answered, actor=coordinator, on_behalf=True, expected_version=answered.version_id)
     assert services.is_overdue(late, T0 + timedelta(hours=1, minutes=59)) is False
     assert services.escalate_overdue(now=T0 + timedelta(hours=1, minutes=59)) == []
     with freeze_time(T0 + timedelta(hours=2, minutes=1)):
@@ -586,7 +667,9 @@ def test_no_personal_data_in_audit_summaries(db, coordinator, fiscal):
         override_reason=f"Override for {VICTIM_NAME}",
         summary=f"{VICTIM_NAME} needs help; suspect {SUSPECT_NAME}.",
     )
-    services.decline(referral, reason=f"We cannot reach {VICTIM_NAME}", actor=fiscal)
+    services.decline(
+        referral, reason=f"We cannot reach {VICTIM_NAME}", actor=fiscal, expected_version=referral.version_id
+    )
     summaries = " ".join(db.scalars(select(AuditEvent.summary)))
     for secret in [*PERSONAL, NARRATIVE]:
         assert secret not in summaries

@@ -97,7 +97,7 @@ def test_json_and_other_methods_are_identical_too(client, fiscal, mine, theirs):
     assert (
         (a.status_code, a.get_json())
         == (b.status_code, b.get_json())
-        == (404, {"error": "Not Found", "status": 404})
+        == (404, {"error": "Not Found", "status": 404, "detail": None})
     )
     # The coordinators' pages (print included) are closed to partners whatever the id.
     for url in (f"/referrals/{theirs.id}", f"/referrals/{theirs.id}/print", f"/referrals/{missing}/print"):
@@ -200,7 +200,7 @@ def test_internal_timeline_steps_are_not_shown_to_the_partner(client, fiscal, co
 def test_revoked_referral_is_gone_on_the_next_request(client, fiscal, coordinator, mine):
     url = f"/portal/referrals/{mine.id}"
     assert client.get(url).status_code == 200
-    services.revoke(mine, reason="Wrong office.", actor=coordinator)
+    services.revoke(mine, reason="Wrong office.", actor=coordinator, expected_version=mine.version_id)
     response = client.get(url)
     assert response.status_code == 404 and SUMMARY not in response.get_data(as_text=True)
     assert mine.reference not in client.get("/portal/referrals/").get_data(as_text=True)
@@ -208,7 +208,9 @@ def test_revoked_referral_is_gone_on_the_next_request(client, fiscal, coordinato
 
 
 def test_access_ends_some_time_after_closing(client, fiscal, coordinator, mine, db):
-    services.record_outcome(mine, outcome="victim_assisted", note=None, actor=fiscal)
+    services.record_outcome(
+        mine, outcome="victim_assisted", note=None, actor=fiscal, expected_version=mine.version_id
+    )
     assert client.get(f"/portal/referrals/{mine.id}").status_code == 200
     mine.closed_at = utcnow() - timedelta(days=181)
     db.flush()
@@ -282,7 +284,14 @@ def test_declining_without_a_reason_is_refused(client, fiscal, mine, db):
 
 
 def test_acting_on_a_closed_referral_is_a_clear_message(client, fiscal, mine, db, coordinator):
-    services.record_outcome(mine, outcome="victim_assisted", note=None, actor=coordinator, on_behalf=True)
+    services.record_outcome(
+        mine,
+        outcome="victim_assisted",
+        note=None,
+        actor=coordinator,
+        on_behalf=True,
+        expected_version=mine.version_id,
+    )
     db.flush()
     version = mine.version_id
     response = _post(client, mine, "accept")
@@ -303,6 +312,39 @@ def test_stale_version_gets_409(client, fiscal, mine, db):
     assert response.status_code == 409
     db.refresh(mine)
     assert mine.status == "acknowledged"
+
+
+def test_a_stale_decline_after_an_accept_is_refused_and_changes_nothing(client, fiscal, mine, db):
+    url = f"/portal/referrals/{mine.id}"
+    token = client.csrf_token(url)
+    old = mine.version_id
+    assert client.post(f"{url}/accept", data={"csrf_token": token, "version": old}).status_code == 302
+    db.refresh(mine)
+    accepted = (mine.status, mine.version_id, len(mine.events))
+    response = client.post(f"{url}/decline", data={"csrf_token": token, "version": old, "reason": "No."})
+    assert response.status_code == 409
+    assert "Someone else answered or changed this referral" in response.get_data(as_text=True)
+    db.refresh(mine)
+    assert (mine.status, mine.version_id, len(mine.events)) == accepted
+    assert mine.status == "accepted" and mine.decline_reason is None
+
+
+@pytest.mark.parametrize("version", [None, "", "2x", "1e3"])
+@pytest.mark.parametrize(
+    ("action", "data"),
+    [("acknowledge", {}), ("accept", {}), ("decline", {"reason": "No."}), ("update", {"note": "x"})],
+)
+def test_an_answer_without_a_valid_version_is_refused(client, fiscal, mine, db, action, data, version):
+    url = f"/portal/referrals/{mine.id}"
+    before = (mine.status, mine.version_id, len(mine.events))
+    payload = {"csrf_token": client.csrf_token(url), **data}
+    if version is not None:
+        payload["version"] = version
+    response = client.post(f"{url}/{action}", data=payload)
+    assert response.status_code == 409
+    assert "This form is incomplete" in response.get_data(as_text=True)
+    db.refresh(mine)
+    assert (mine.status, mine.version_id, len(mine.events)) == before
 
 
 def test_mass_assignment_is_ignored(client, fiscal, mine, theirs, db):

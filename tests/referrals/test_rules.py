@@ -227,7 +227,7 @@ def _data(**overrides):  # type: ignore[no-untyped-def]
 
 def test_a_new_rule_is_saved_audited_and_used(db, make_user):
     admin = make_user(role="admin")
-    created = services.save_rule(None, _data(), actor=admin)
+    created = services.save_rule(None, _data(), actor=admin, expected_version=None)
     assert audit_count("routing_rule.create", object_id=str(created.id)) == 1
     actor = make_user(role="coordinator")
     case = make_case(actor, region_ubigeo="08", exploitation_forms=["LABOUR"])
@@ -254,7 +254,7 @@ def test_a_new_rule_is_saved_audited_and_used(db, make_user):
 )
 def test_rule_errors(db, make_user, overrides, message):
     with pytest.raises(services.RuleError) as info:
-        services.save_rule(None, _data(**overrides), actor=make_user(role="admin"))
+        services.save_rule(None, _data(**overrides), actor=make_user(role="admin"), expected_version=None)
     assert str(info.value) == message
 
 
@@ -262,7 +262,39 @@ def test_rule_edit_with_a_stale_version_conflicts(db, make_user):
     admin = make_user(role="admin")
     found = rule(db, "foreign-victims")
     old = found.version_id
-    services.save_rule(found, _data(code="foreign-victims", partner_codes=("MIGRACIONES",)), actor=admin)
+    services.save_rule(
+        found,
+        _data(code="foreign-victims", partner_codes=("MIGRACIONES",)),
+        actor=admin,
+        expected_version=found.version_id,
+    )
     assert found.version_id == old + 1
     with pytest.raises(services.VersionConflict):
         services.save_rule(found, _data(code="foreign-victims"), actor=admin, expected_version=old)
+
+
+def test_editing_a_rule_without_its_version_is_a_conflict(db, make_user):
+    found = rule(db, "foreign-victims")
+    before = (found.version_id, found.name_en)
+    with pytest.raises(services.VersionConflict):
+        services.save_rule(
+            found,
+            _data(code="foreign-victims", name_en="Changed"),
+            actor=make_user(role="admin"),
+            expected_version=None,
+        )
+    db.expire_all()
+    assert (rule(db, "foreign-victims").version_id, rule(db, "foreign-victims").name_en) == before
+
+
+def test_the_default_type_of_an_unsuggested_partner(app, db):
+    assert services.default_kind(partner("PNP-DIRCTPTIM")) == "law_enforcement"
+    assert services.default_kind(partner("MP-FISTRAP")) == "law_enforcement"
+    assert services.default_kind(partner("MP-UDAVIT")) == "services"  # protects victims, does not investigate
+    assert services.default_kind(partner("MIMP-UPE")) == "services"
+    app.config["REFERRAL_SERVICE_UNITS"] = ("MP-FISTRAP",)
+    try:
+        assert services.default_kind(partner("MP-FISTRAP")) == "services"
+        assert services.default_kind(partner("MP-UDAVIT")) == "law_enforcement"
+    finally:
+        del app.config["REFERRAL_SERVICE_UNITS"]

@@ -447,6 +447,64 @@ def test_pending_referral_is_sent_from_its_page(client, login, db):
     assert referral.status == "sent"
 
 
+ANSWERS = [
+    ("acknowledge", {}),
+    ("accept", {"note": "By phone."}),
+    ("decline", {"reason": "Not ours."}),
+    ("update", {"note": "By phone."}),
+    ("outcome", {"outcome": "victim_assisted"}),
+]
+
+
+@pytest.mark.parametrize("version", [None, "abc"])
+@pytest.mark.parametrize(("action", "data"), ANSWERS)
+def test_an_answer_without_a_valid_version_is_refused(client, login, db, action, data, version):
+    coordinator = login("coordinator")
+    (referral,) = refer(full_case(coordinator), coordinator)
+    before = (referral.status, referral.version_id, len(referral.events))
+    url = f"/referrals/{referral.id}"
+    payload = data if version is None else {**data, "version": version}
+    response = client.post_form(f"{url}/answer/{action}", payload, page=url)
+    assert response.status_code == 409
+    assert "This form is incomplete" in response.get_data(as_text=True)
+    db.refresh(referral)
+    assert (referral.status, referral.version_id, len(referral.events)) == before
+
+
+@pytest.mark.parametrize(
+    ("send", "action", "data"),
+    [(False, "send", {}), (True, "revoke", {"reason": "Wrong office."})],
+)
+def test_send_and_revoke_without_a_version_are_refused(client, login, db, send, action, data):
+    coordinator = login("coordinator")
+    (referral,) = refer(full_case(coordinator), coordinator, send=send)
+    before = (referral.status, referral.version_id)
+    url = f"/referrals/{referral.id}"
+    for payload in (data, {**data, "version": "x1"}):
+        response = client.post_form(f"{url}/{action}", payload, page=url)
+        assert response.status_code == 409, payload
+    db.refresh(referral)
+    assert (referral.status, referral.version_id) == before
+
+
+def test_a_stale_decline_on_behalf_after_an_accept_changes_nothing(client, login, db):
+    coordinator = login("coordinator")
+    (referral,) = refer(full_case(coordinator), coordinator, ("MIMP-UPE",), kind="services")
+    url = f"/referrals/{referral.id}"
+    token = client.csrf_token(url)
+    old = referral.version_id
+    accepted = client.post(f"{url}/answer/accept", data={"csrf_token": token, "version": old})
+    assert accepted.status_code == 302
+    declined = client.post(
+        f"{url}/answer/decline", data={"csrf_token": token, "version": old, "reason": "Too late."}
+    )
+    assert declined.status_code == 409
+    assert "Someone else answered or changed this referral" in declined.get_data(as_text=True)
+    db.refresh(referral)
+    assert referral.status == "accepted" and referral.decline_reason is None
+    assert [e.action for e in referral.events][-1] == "accepted"
+
+
 # --- lists --------------------------------------------------------------------------------------
 
 
@@ -532,7 +590,15 @@ def test_rules_pages(client, login, db):
     assert rule.regions == ["21"] and rule.minors is True and [p.code for p in rule.partners] == ["GORE"]
     page = f"/referrals/rules/{rule.id}"
     bad = client.post_form(
-        page, {"code": "Bad Code!", "name_es": "x", "name_en": "y", "kind": "services", "position": "1"}
+        page,
+        {
+            "code": "Bad Code!",
+            "name_es": "x",
+            "name_en": "y",
+            "kind": "services",
+            "position": "1",
+            "version": str(rule.version_id),
+        },
     )
     assert bad.status_code == 422
     stale = client.post_form(
@@ -591,7 +657,64 @@ def test_the_detail_page_is_bounded_whatever_the_timeline(client, login, db):
     client.get(url)
     short = _queries(client, url)
     for i in range(15):
-        services.post_update(referral, note=f"Update {i}", actor=coordinator, on_behalf=True)
+        services.post_update(
+            referral,
+            note=f"Update {i}",
+            actor=coordinator,
+            on_behalf=True,
+            expected_version=referral.version_id,
+        )
         services.add_case_number(referral, kind="other", number=f"N-{i}", actor=coordinator, on_behalf=True)
     long = _queries(client, url)
     assert long == short <= 16, (short, long)
+
+
+def test_a_rule_edit_without_its_version_is_refused(client, login, db):
+    login("admin")
+    found = db.scalar(select(RoutingRule).where(RoutingRule.code == "foreign-victims"))
+    before = (found.version_id, found.name_en)
+    data = {
+        "code": "foreign-victims",
+        "name_es": "x",
+        "name_en": "Overwritten",
+        "kind": "services",
+        "position": "1",
+        "partners": "MIGRACIONES",
+        "minors": "",
+        "foreign_victims": "",
+        "peruvians_abroad": "",
+        "adult_women": "",
+    }
+    for payload in (data, {**data, "version": "latest"}):
+        response = client.post_form(f"/referrals/rules/{found.id}", payload)
+        assert response.status_code == 409, payload
+    db.refresh(found)
+    assert (found.version_id, found.name_en) == before
+
+
+def test_closing_a_case_without_its_version_is_refused(client, login, db):
+    coordinator = login("coordinator")
+    case = full_case(coordinator)
+    refer(case, coordinator)
+    url = f"/referrals/cases/{case.id}/close"
+    data = {"reason": "referred_and_attended", "override_reason": "Prosecution goes on."}
+    for payload in (data, {**data, "version": "-"}):
+        assert client.post_form(url, payload).status_code == 409, payload
+    db.refresh(case)
+    assert case.status == "referred"
+    assert audit_count("referral.case_close_override", object_id=str(case.id)) == 0
+
+
+def test_an_unsuggested_protection_unit_defaults_to_services(client, login, db):
+    coordinator = login("coordinator")
+    case = full_case(coordinator, risk="normal")  # the protection rule suggests UDAVIT only at high risk
+    udavit, pnp = partner("MP-UDAVIT"), partner("PNP-DIRCTPTIM")
+    html = client.get(f"/referrals/cases/{case.id}/new").get_data(as_text=True)
+
+    def chosen_kind(partner_id: int) -> str:
+        select = re.search(rf'<select [^>]*id="k_{partner_id}"[^>]*>(.*?)</select>', html, re.S)
+        assert select, partner_id
+        return re.search(r'<option selected value="(\w+)"', select.group(1)).group(1)
+
+    assert chosen_kind(udavit.id) == "services"  # a prosecutor's unit, but it protects victims
+    assert chosen_kind(pnp.id) == "law_enforcement"

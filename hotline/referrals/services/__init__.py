@@ -39,6 +39,7 @@ from hotline.referrals.services.lifecycle import (
     revoke,
     send_referral,
 )
+from hotline.referrals.services.options import ReferralOptions, default_kind, referral_options
 from hotline.referrals.services.portal import (
     get_partner_referral,
     list_partner_referrals,
@@ -83,6 +84,7 @@ __all__ = [
     "PartnerInactive",
     "ReferralError",
     "ReferralFilter",
+    "ReferralOptions",
     "RuleData",
     "RuleError",
     "ShareChoice",
@@ -98,6 +100,7 @@ __all__ = [
     "counts_by_status",
     "create_referrals",
     "decline",
+    "default_kind",
     "escalate_overdue",
     "find_by_form_token",
     "get_partner_referral",
@@ -124,6 +127,7 @@ __all__ = [
     "record_outcome",
     "record_referral_view",
     "record_warm_handoff",
+    "referral_options",
     "revoke",
     "save_rule",
     "seed_routing_rules",

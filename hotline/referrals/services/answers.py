@@ -1,7 +1,9 @@
 """The partner's answers: acknowledge, accept, decline, updates, the outcome, its case numbers.
 
 Through the portal (a partner user, its own organisation only) or recorded by a coordinator on
-the partner's behalf (`on_behalf=True`, marked on the timeline and in the audit trail).
+the partner's behalf (`on_behalf=True`, marked on the timeline and in the audit trail). Each
+answer names the version of the referral it was based on (`expected_version`): a stale one is a
+VersionConflict, and so is none at all.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ def acknowledge(
     *,
     actor: Any,
     on_behalf: bool = False,
-    expected_version: int | None = None,
+    expected_version: int,
     note: str | None = None,
 ) -> Referral:
     check_version(referral, expected_version)
@@ -62,7 +64,7 @@ def accept(
     *,
     actor: Any,
     on_behalf: bool = False,
-    expected_version: int | None = None,
+    expected_version: int,
     note: str | None = None,
 ) -> Referral:
     check_version(referral, expected_version)
@@ -90,7 +92,7 @@ def decline(
     reason: str,
     actor: Any,
     on_behalf: bool = False,
-    expected_version: int | None = None,
+    expected_version: int,
 ) -> Referral:
     check_version(referral, expected_version)
     check_answering(referral, actor, on_behalf)
@@ -121,7 +123,7 @@ def post_update(
     note: str,
     actor: Any,
     on_behalf: bool = False,
-    expected_version: int | None = None,
+    expected_version: int,
 ) -> Referral:
     check_version(referral, expected_version)
     check_answering(referral, actor, on_behalf)
@@ -142,7 +144,7 @@ def record_outcome(
     note: str | None,
     actor: Any,
     on_behalf: bool = False,
-    expected_version: int | None = None,
+    expected_version: int,
 ) -> Referral:
     """The partner reports what it did; the referral is closed."""
     check_version(referral, expected_version)

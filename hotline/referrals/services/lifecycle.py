@@ -194,18 +194,24 @@ def create_referrals(
         made.append(referral)
     if send:
         for referral in made:
-            send_referral(referral, actor=actor, now=now)
+            _send(referral, actor=actor, now=now)
     db.session.flush()
     return CreateResult(made, created=True)
 
 
 def send_referral(
-    referral: Referral, *, actor: Any, expected_version: int | None = None, now: datetime | None = None
+    referral: Referral, *, actor: Any, expected_version: int, now: datetime | None = None
 ) -> Referral:
-    """Send a prepared referral: deadline, notifications, and the case becomes `referred`."""
+    """Send a referral prepared earlier, as it was at `expected_version` (else VersionConflict)."""
+    check_version(referral, expected_version)
+    return _send(referral, actor=actor, now=now)
+
+
+def _send(referral: Referral, *, actor: Any, now: datetime | None = None) -> Referral:
+    """Send: deadline, notifications, and the case becomes `referred`. For a referral just made
+    (no form version to check) or one whose version `send_referral` checked."""
     from hotline.cases import services as cases
 
-    check_version(referral, expected_version)
     check_not_final(referral)
     if referral.status != ReferralStatus.PENDING:
         raise ReferralError(_l("This referral has already been sent."))
@@ -313,8 +319,9 @@ def record_handoff_for_call(call: Any, *, number: str, actor: Any) -> Referral |
 # --- the coordinator's own actions --------------------------------------------------------------
 
 
-def revoke(referral: Referral, *, reason: str, actor: Any, expected_version: int | None = None) -> Referral:
-    """Withdraw a referral: the partner loses access on its next request."""
+def revoke(referral: Referral, *, reason: str, actor: Any, expected_version: int) -> Referral:
+    """Withdraw a referral (as it was at `expected_version`): the partner loses access on its next
+    request."""
     check_version(referral, expected_version)
     check_not_final(referral)
     reason = clean_text(reason)

@@ -296,9 +296,11 @@ def _check_codes(values: Sequence[str], known: set[str], message: Any) -> list[s
 
 
 def save_rule(
-    rule: RoutingRule | None, data: RuleData, *, actor: Any, expected_version: int | None = None
+    rule: RoutingRule | None, data: RuleData, *, actor: Any, expected_version: int | None
 ) -> RoutingRule:
-    """Create (rule=None) or change a routing rule; the audit row names the changed fields."""
+    """Create (rule=None, expected_version=None) or change a routing rule as it was at
+    `expected_version` (a stale or missing one is a VersionConflict); the audit row names the
+    changed fields."""
     code = (data.code or "").strip().lower()
     if not code or not data.name_es.strip() or not data.name_en.strip():
         raise RuleError(_l("A rule needs a code and a name in both languages."))

@@ -8,27 +8,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from hotline.auth.access import role_required
-from hotline.auth.models import Role
-from hotline.errors import HotlineError
+from hotline.auth.access import Role, role_required
 from hotline.extensions import db
 from hotline.referrals import services
 from hotline.referrals.forms import CaseNumberForm
-from hotline.referrals.models import Referral, ReferralStatus
-from hotline.referrals.views import portal_bp as bp
-from hotline.referrals.views.common import conflict, form_names, template_labels
-from hotline.referrals.views.staff import ANSWER_FORMS, apply_answer
+from hotline.referrals.models import Referral
+from hotline.referrals.views.common import (
+    ANSWER_FORMS,
+    apply_answer,
+    blank_answer_forms,
+    commit_change,
+    form_names,
+    incomplete,
+)
 
 PARTNER = Role.PARTNER
-
-
-@bp.context_processor
-def labels() -> dict[str, Any]:
-    return template_labels()
+THANKS = {
+    "acknowledge": _l("Thank you: the referral is acknowledged."),
+    "accept": _l("The referral is accepted."),
+    "decline": _l("The referral is declined. The hotline has been told why."),
+    "update": _l("Your update was posted."),
+    "outcome": _l("The outcome was recorded and the referral is closed."),
+}
 
 
 def _organisation_or_403() -> Any:
@@ -47,13 +53,15 @@ def _referral_or_404(referral_id: int, *, detail: bool = False) -> Referral:
     return referral
 
 
-@bp.route("/")
+def _page(referral_id: int, anchor: str | None = None) -> str:
+    return url_for("portal.detail", referral_id=referral_id, _anchor=anchor)
+
+
 @role_required(PARTNER)
 def home():  # type: ignore[no-untyped-def]
     return redirect(url_for("portal.index"))
 
 
-@bp.route("/referrals/")
 @role_required(PARTNER)
 def index():  # type: ignore[no-untyped-def]
     partner = _organisation_or_403()
@@ -74,7 +82,6 @@ def index():  # type: ignore[no-untyped-def]
     )
 
 
-@bp.route("/referrals/<int:referral_id>")
 @role_required(PARTNER)
 def detail(referral_id: int):  # type: ignore[no-untyped-def]
     return _render_detail(referral_id)
@@ -85,12 +92,7 @@ def _render_detail(referral_id: int, *, forms: dict[str, Any] | None = None, sta
     referral = _referral_or_404(referral_id, detail=True)
     services.record_referral_view(referral, current_user, summary="partner portal")
     db.session.commit()
-    version = str(referral.version_id)
-    all_forms: dict[str, Any] = {
-        name: cls(formdata=None, version=version) for name, cls in ANSWER_FORMS.items()
-    }
-    all_forms["number"] = CaseNumberForm(formdata=None)
-    all_forms.update(forms or {})
+    all_forms = {**blank_answer_forms(referral), "number": CaseNumberForm(formdata=None), **(forms or {})}
     return (
         render_template(
             "portal/detail.html",
@@ -100,13 +102,12 @@ def _render_detail(referral_id: int, *, forms: dict[str, Any] | None = None, sta
             forms_names=form_names(),
             events=services.partner_timeline(referral),
             forms=all_forms,
-            can_answer=referral.status not in (ReferralStatus.CLOSED, ReferralStatus.REVOKED),
+            can_answer=referral.status not in services.FINAL_STATUSES,
         ),
         status,
     )
 
 
-@bp.route("/referrals/<int:referral_id>/<action>", methods=["POST"])
 @role_required(PARTNER)
 def answer(referral_id: int, action: str):  # type: ignore[no-untyped-def]
     _organisation_or_403()
@@ -114,32 +115,18 @@ def answer(referral_id: int, action: str):  # type: ignore[no-untyped-def]
     if action not in ANSWER_FORMS:
         abort(404)
     form = ANSWER_FORMS[action]()
+    if form.version_number() is None:
+        return incomplete(_page(referral_id))
     if not form.validate():
         db.session.rollback()
         return _render_detail(referral_id, forms={action: form}, status=422)
-    try:
-        apply_answer(referral, action, form, on_behalf=False)
-    except services.VersionConflict:
-        return conflict(referral_id, url_for("portal.detail", referral_id=referral_id))
-    except HotlineError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("portal.detail", referral_id=referral_id))
-    db.session.commit()
-    flash(
-        {
-            "acknowledge": _("Thank you: the referral is acknowledged."),
-            "accept": _("The referral is accepted."),
-            "decline": _("The referral is declined. The hotline has been told why."),
-            "update": _("Your update was posted."),
-            "outcome": _("The outcome was recorded and the referral is closed."),
-        }[action],
-        "success",
+    return commit_change(
+        lambda: apply_answer(referral, action, form, on_behalf=False),
+        success=str(THANKS[action]),
+        back_url=_page(referral_id),
     )
-    return redirect(url_for("portal.detail", referral_id=referral_id))
 
 
-@bp.route("/referrals/<int:referral_id>/numbers", methods=["POST"])
 @role_required(PARTNER)
 def add_number(referral_id: int):  # type: ignore[no-untyped-def]
     _organisation_or_403()
@@ -148,12 +135,10 @@ def add_number(referral_id: int):  # type: ignore[no-untyped-def]
     if not form.validate():
         db.session.rollback()
         return _render_detail(referral_id, forms={"number": form}, status=422)
-    try:
-        services.add_case_number(referral, kind=form.kind.data, number=form.number.data, actor=current_user)
-    except HotlineError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("Number recorded."), "success")
-    return redirect(url_for("portal.detail", referral_id=referral_id, _anchor="numbers"))
+    return commit_change(
+        lambda: services.add_case_number(
+            referral, kind=form.kind.data, number=form.number.data, actor=current_user
+        ),
+        success=_("Number recorded."),
+        back_url=_page(referral_id, "numbers"),
+    )

@@ -8,8 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from hotline.auth.access import role_required
-from hotline.auth.models import Role
+from hotline.auth.access import Role, role_required
 from hotline.errors import HotlineError
 from hotline.extensions import db
 from hotline.forms import yes_no_choice, yes_no_value
@@ -19,15 +18,13 @@ from hotline.reference.services import list_exploitation_forms, list_regions
 from hotline.referrals import services
 from hotline.referrals.forms import RuleForm
 from hotline.referrals.models import RoutingRule
-from hotline.referrals.views import bp
-from hotline.referrals.views.common import conflict
+from hotline.referrals.views.common import conflict, incomplete
 
 RULE_EDITORS = (Role.ADMIN, Role.COORDINATOR)
 TRI_FIELDS = ("minors", "foreign_victims", "peruvians_abroad", "adult_women")
 LIST_FIELDS = ("exploitation_forms", "regions", "risks", "indicators")
 
 
-@bp.route("/rules/")
 @role_required(*RULE_EDITORS)
 def rules():  # type: ignore[no-untyped-def]
     locale = current_language()
@@ -36,12 +33,12 @@ def rules():  # type: ignore[no-untyped-def]
         rules=services.list_rules(),
         forms_names={f.code: f.name(locale) for f in list_exploitation_forms()},
         regions={r.ubigeo: r.name for r in list_regions()},
-        tri=yes_no_choice,
     )
 
 
 def _form(rule: RoutingRule | None) -> RuleForm:
     form = RuleForm(obj=rule if request.method == "GET" else None)
+    form.creating = rule is None
     locale = current_language()
     form.partners.choices = [(p.code, f"{p.code} — {p.name(locale)}") for p in list_partners()]
     form.exploitation_forms.choices = [(f.code, f.name(locale)) for f in list_exploitation_forms()]
@@ -70,13 +67,11 @@ def _data(form: RuleForm) -> services.RuleData:
     )
 
 
-@bp.route("/rules/new", methods=["GET", "POST"])
 @role_required(*RULE_EDITORS)
 def rule_new():  # type: ignore[no-untyped-def]
     return _edit(None)
 
 
-@bp.route("/rules/<int:rule_id>", methods=["GET", "POST"])
 @role_required(*RULE_EDITORS)
 def rule_edit(rule_id: int):  # type: ignore[no-untyped-def]
     rule = db.session.get(RoutingRule, rule_id) if 0 < rule_id <= 2**31 - 1 else None
@@ -87,13 +82,15 @@ def rule_edit(rule_id: int):  # type: ignore[no-untyped-def]
 
 def _edit(rule: RoutingRule | None):  # type: ignore[no-untyped-def]
     form = _form(rule)
+    if request.method == "POST" and rule is not None and form.version_number() is None:
+        return incomplete(request.path)
     if form.validate_on_submit():
         try:
             saved = services.save_rule(
                 rule, _data(form), actor=current_user, expected_version=form.version_number()
             )
-        except services.VersionConflict:
-            return conflict(None, request.path)
+        except services.VersionConflict as exc:
+            return conflict(request.path, message=str(exc))
         except HotlineError as exc:
             db.session.rollback()
             flash(str(exc), "error")
