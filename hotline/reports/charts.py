@@ -9,7 +9,7 @@ a colour-blind-safe palette; the data tables carry the same numbers for screen r
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 WIDTH = 720
@@ -110,10 +110,8 @@ def stacked_columns(
     totals = [sum(value(p, key) for key, _ in series) for p in periods]
     top_value, step = nice_max(max(totals, default=0))
     _y_axis(chart, left, top, plot_w, plot_h, top_value, step)
-    n = max(len(periods), 1)
-    band = plot_w / n
+    band = plot_w / max(len(periods), 1)
     bar = max(min(band * 0.78, 48.0), 1.0)
-    every = _label_step(period_labels, plot_w)
     for i, period in enumerate(periods):
         x = left + i * band + (band - bar) / 2
         base = top + plot_h
@@ -126,19 +124,22 @@ def stacked_columns(
             chart.rects.append(
                 Rect(x, base, bar, h, series_class(index), f"{period_labels[i]} · {label}: {count}")
             )
-        if i % every == 0:
-            chart.texts.append(
-                Text(left + i * band + band / 2, height - bottom + 16, period_labels[i], "middle")
-            )
-    chart.legend = [(series_class(i), label) for i, (_key, label) in enumerate(series)]
+    _x_labels(chart, period_labels, left, band, plot_w, height - bottom + 16)
+    chart.legend = _legend(label for _key, label in series)
     return chart
 
 
-def _label_step(labels: Sequence[str], plot_w: float) -> int:
-    """Write every n-th period label so that they do not overlap (about 7 px per character)."""
+def _x_labels(chart: Chart, labels: Sequence[str], left: float, band: float, plot_w: float, y: float) -> None:
+    """Every n-th period label under its column, so that they do not overlap (about 7 px a character)."""
     longest = max((len(label) for label in labels), default=1)
     fits = max(1, int(plot_w // (7 * longest + 10)))
-    return max(1, math.ceil(len(labels) / fits))
+    every = max(1, math.ceil(len(labels) / fits))
+    for i in range(0, len(labels), every):
+        chart.texts.append(Text(left + i * band + band / 2, y, labels[i], "middle"))
+
+
+def _legend(labels: Iterable[str]) -> list[tuple[str, str]]:
+    return [(series_class(i), label) for i, label in enumerate(labels)]
 
 
 def _y_axis(
@@ -220,7 +221,7 @@ def stacked_bars(
             )
             x += w
         chart.texts.append(Text(x + 6, y + 28, shown(sum(counts)), "start", "value"))
-    chart.legend = [(series_class(i), label) for i, label in enumerate(series)]
+    chart.legend = _legend(series)
     return chart
 
 
@@ -240,14 +241,8 @@ def lines(
     chart.legend_lines = True
     plot_w, plot_h = width - left - right, height - top - bottom
     _y_axis(chart, left, top, plot_w, plot_h, 100.0, 25.0)
-    n = max(len(periods), 1)
-    band = plot_w / n
-    every = _label_step(period_labels, plot_w)
-    for i in range(len(periods)):
-        if i % every == 0:
-            chart.texts.append(
-                Text(left + i * band + band / 2, height - bottom + 16, period_labels[i], "middle")
-            )
+    band = plot_w / max(len(periods), 1)
+    _x_labels(chart, period_labels, left, band, plot_w, height - bottom + 16)
     for index, (label, values) in enumerate(series):
         css = series_class(index)
         segment: list[str] = []
@@ -263,7 +258,7 @@ def lines(
             chart.dots.append((x, y, css, f"{period_labels[i]} · {label}: {value:.0f} %"))
         if len(segment) > 1:
             chart.polylines.append((" ".join(segment), f"line {css} d{index}"))
-    chart.legend = [(series_class(i), label) for i, (label, _v) in enumerate(series)]
+    chart.legend = _legend(label for label, _values in series)
     return chart
 
 

@@ -28,6 +28,11 @@ def is_suppressed(value: int, *, publish: bool) -> bool:
     return publish and value < SMALL
 
 
+def drawn(value: int, *, publish: bool) -> int:
+    """What a chart draws for a count: nothing where the number may not be shown."""
+    return 0 if is_suppressed(value, publish=publish) else value
+
+
 def share(numerator: int, denominator: int, *, publish: bool) -> str:
     if denominator <= 0:
         return NOT_SHOWN

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
-from sqlalchemy import BigInteger, Integer, cast, func, literal_column, select
+from sqlalchemy import BigInteger, Integer, case, cast, func, literal_column, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -83,6 +83,11 @@ def epoch_seconds(column: ColumnElement) -> ColumnElement[int]:
 
 def seconds_between(start: ColumnElement, end: ColumnElement) -> ColumnElement[int]:
     return epoch_seconds(end) - epoch_seconds(start)
+
+
+def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """How many rows of the group match `condition` (0, never NULL, for an empty group)."""
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 def first_item(column: ColumnElement) -> ColumnElement[str]:

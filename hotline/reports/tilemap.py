@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from hotline.reports import disclosure
 from hotline.reports.filters import LIMA_DEPARTMENT, LIMA_METROPOLITANA
 
 # ubigeo: (column, row, abbreviation, short name). North at the top, the coast on the left.
@@ -97,11 +98,10 @@ def build(
     desc: str,
     *,
     suppress_below: int = 0,
-    suppressed: str = "<3",
     selected: str | None = None,
 ) -> TileMap:
     """The tiles, shaded by count. With `suppress_below`, smaller counts (zero included) share one
-    neutral shade and are written as `suppressed`, so neither the number nor the colour tells them apart."""
+    neutral shade and are written "<3", so neither the number nor the colour tells them apart."""
     by_department: dict[str, int] = {}
     for ubigeo, count in counts_by_region:
         department = department_of(ubigeo)
@@ -111,7 +111,7 @@ def build(
     breaks = class_breaks(by_department.values(), low)
 
     def shown(count: int) -> str:
-        return suppressed if count < suppress_below else f"{count:,}".replace(",", " ")
+        return disclosure.SUPPRESSED if count < suppress_below else disclosure.number(count)
 
     only = department_of(selected)
     tiles = []
@@ -137,7 +137,7 @@ def build(
                 css,
             )
         )
-    legend = [("qs", suppressed)] if suppress_below else [("q0", "0")]
+    legend = [("qs", disclosure.SUPPRESSED)] if suppress_below else [("q0", "0")]
     for bound in breaks:
         legend.append(
             (shade(bound, breaks), shown(bound) if bound == low else f"{shown(low)}–{shown(bound)}")

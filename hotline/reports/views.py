@@ -11,6 +11,7 @@ Who may do what:
 
 from __future__ import annotations
 
+from datetime import date
 from functools import partial
 from typing import Any
 
@@ -26,7 +27,8 @@ from hotline.database import utcnow
 from hotline.errors import HotlineError
 from hotline.extensions import db
 from hotline.i18n import current_language
-from hotline.reports import anonymise, dashboard, disclosure, exports, presenters, sql, working_group
+from hotline.reports import dashboard, disclosure, exports, presenters, sql, working_group
+from hotline.reports.exports import anonymise
 from hotline.reports.forms import (
     DATASET_LABELS,
     FORMAT_LABELS,
@@ -40,13 +42,15 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 READERS = (Role.MANAGER, Role.COORDINATOR)
 
 
-def _today():  # type: ignore[no-untyped-def]
+def _today() -> date:
     return utcnow().astimezone(sql.time_zone()).date()
 
 
 def _filter_form(
-    labels: presenters.Labels, formdata: Any = None, *, periods: bool = False
+    formdata: Any = None, *, labels: presenters.Labels | None = None, periods: bool = False
 ) -> ReportFilterForm:
+    """The filter bar, from the query string by default, its lists in the user's language."""
+    labels = labels or presenters.load_labels(current_language())
     form = ReportFilterForm(formdata if formdata is not None else request.args)
     if not periods:
         del form.period  # only the dashboard groups by period
@@ -69,7 +73,7 @@ def _is_manager() -> bool:
 @role_required(*READERS)
 def index():  # type: ignore[no-untyped-def]
     labels = presenters.load_labels(current_language())
-    form = _filter_form(labels, periods=True)
+    form = _filter_form(labels=labels, periods=True)
     today = _today()
     publish = request.args.get("publish") == "1"
     if not form.validate_with_dates(today):
@@ -80,19 +84,17 @@ def index():  # type: ignore[no-untyped-def]
     form.start.data, form.end.data = filters.start, filters.end
     figures = dashboard.build_dashboard(filters)
     page = presenters.build_page(figures, labels, publish=publish)
-    return render_template(
-        "reports/dashboard.html", form=form, page=page, filters=filters, publish=publish, labels=labels
-    )
+    return render_template("reports/dashboard.html", form=form, page=page, filters=filters, publish=publish)
 
 
 @bp.route("/exports")
 @role_required(Role.MANAGER)
 def exports_page():  # type: ignore[no-untyped-def]
-    labels = presenters.load_labels(current_language())
-    form = _filter_form(labels)
-    if not form.validate_with_dates(_today()):
+    form = _filter_form()
+    today = _today()
+    if not form.validate_with_dates(today):
         return _exports_page(form, None, status=400)
-    filters = form.to_filter(_today())
+    filters = form.to_filter(today)
     form.start.data, form.end.data = filters.start, filters.end
     return _exports_page(form, filters)
 
@@ -129,8 +131,7 @@ def _download(plan: exports.ExportPlan) -> Response:
 def export(name: str, fmt: str):  # type: ignore[no-untyped-def]
     if exports.get_dataset(name) is None or fmt not in exports.FORMATS:
         abort(404)
-    labels = presenters.load_labels(current_language())
-    form = _filter_form(labels)
+    form = _filter_form()
     today = _today()
     if not form.validate_with_dates(today):
         return _exports_page(form, None, status=400)
@@ -148,10 +149,9 @@ def export(name: str, fmt: str):  # type: ignore[no-untyped-def]
 @bp.route("/exports/identifiable", methods=["POST"])
 @role_required(Role.MANAGER)
 def export_identifiable():  # type: ignore[no-untyped-def]
-    labels = presenters.load_labels(current_language())
     identifiable = IdentifiableExportForm()
     hidden = {name: identifiable[name].data or "" for name in ("start", "end", "region", "form", "partner")}
-    form = _filter_form(labels, ImmutableMultiDict({k: v for k, v in hidden.items() if v}))
+    form = _filter_form(ImmutableMultiDict({k: v for k, v in hidden.items() if v}))
     today = _today()
     if not form.validate_with_dates(today):
         return _exports_page(form, None, identifiable=identifiable, status=400)
@@ -184,8 +184,9 @@ def _working_group_form(labels: presenters.Labels) -> WorkingGroupForm:
     return form
 
 
-def _working_group_request(labels: presenters.Labels) -> tuple[WorkingGroupForm, Any]:
-    form = _working_group_form(labels)
+def _working_group_report() -> tuple[WorkingGroupForm, Any]:
+    """The form and the report it asks for (None when the period is not valid)."""
+    form = _working_group_form(presenters.load_labels(current_language()))
     today = _today()
     default = working_group.last_month(today)
     if not form.validate():
@@ -202,24 +203,22 @@ def _working_group_request(labels: presenters.Labels) -> tuple[WorkingGroupForm,
         return form, None
     if not request.args:
         form.kind.data, form.year.data, form.number.data = period.kind, period.year, period.number
-    return form, period
+    report = working_group.build_report(
+        period,
+        locale=current_language(),
+        partner_id=int(form.partner.data) if form.partner.data else None,
+        include_reasons=form.reasons.data,
+        now=utcnow(),
+    )
+    return form, report
 
 
 @bp.route("/working-group")
 @role_required(*READERS)
 def working_group_page():  # type: ignore[no-untyped-def]
-    labels = presenters.load_labels(current_language())
-    form, period = _working_group_request(labels)
-    if period is None:
+    form, report = _working_group_report()
+    if report is None:
         return render_template("reports/working_group.html", form=form, report=None), 400
-    partner_id = int(form.partner.data) if form.partner.data else None
-    report = working_group.build_report(
-        period,
-        locale=current_language(),
-        partner_id=partner_id,
-        include_reasons=form.reasons.data,
-        now=utcnow(),
-    )
     working_group.record_access(report, "page", actor=current_user)
     db.session.commit()
     return render_template(
@@ -238,29 +237,18 @@ def working_group_page():  # type: ignore[no-untyped-def]
 @bp.route("/working-group.xlsx")
 @role_required(*READERS)
 def working_group_xlsx():  # type: ignore[no-untyped-def]
-    labels = presenters.load_labels(current_language())
-    form, period = _working_group_request(labels)
-    if period is None:
+    form, report = _working_group_report()
+    if report is None:
         return render_template("reports/working_group.html", form=form, report=None), 400
-    partner_id = int(form.partner.data) if form.partner.data else None
-    report = working_group.build_report(
-        period,
-        locale=current_language(),
-        partner_id=partner_id,
-        include_reasons=form.reasons.data,
-        now=utcnow(),
-    )
+    period = report.period
     title = _("Referrals to the working group's partners: %(period)s", period=period.label())
     content = working_group.workbook(report, outcome_labels=presenters.OUTCOME_NAMES, title=title)
     working_group.record_access(report, "xlsx", actor=current_user)
     db.session.commit()
     filename = exports.safe_filename("hotline", "working-group", period.slug, extension="xlsx")
-    response = Response(content, mimetype=XLSX)
+    response = Response(content, mimetype=exports.XLSX_MIMETYPE)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.route("/field-mapping")

@@ -9,8 +9,8 @@ from types import SimpleNamespace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hotline.reports import anonymise
-from hotline.reports.anonymise import HEADER, HTCDS, SUPPRESSED
+from hotline.reports.exports import anonymise
+from hotline.reports.exports.anonymise import HEADER, HTCDS, SUPPRESSED
 from hotline.reports.filters import ReportFilter
 from tests.reports.helpers import MARCH, add_case, add_victim
 

@@ -121,6 +121,24 @@ def test_publication_version_hides_small_numbers(client, login, data):
     assert 'class="tile qs"' in html and 'class="tile q1"' not in html
 
 
+WRITE = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("url", [*GET_ROUTES, "/reports/exports/identifiable"])
+def test_reports_only_read(client, login, data, url):
+    """Reports change no domain row: the only rows they write are audit rows."""
+    login("manager")
+    with statements() as seen:
+        if "identifiable" in url:
+            response = client.post_form(url, IDENTIFIABLE, page="/reports/exports")
+        else:
+            response = client.get(url)
+        assert response.status_code == 200
+        response.get_data()
+    written = {match.group(1) for statement in seen if (match := WRITE.match(statement))}
+    assert written <= {"audit_events"}, written
+
+
 def test_index_queries_are_bounded(client, login, data):
     login("manager")
     client.get("/reports/")

@@ -27,10 +27,11 @@ from flask import current_app
 from sqlalchemy import Select, and_, case, func, literal, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from hotline.cases.models import Case, Indicator, Person, PersonRole, case_exploitation_forms
+from hotline.cases.models import Case, Indicator, Person
 from hotline.extensions import db
 from hotline.reports import sql
-from hotline.reports.dashboard import age_band, case_conditions
+from hotline.reports.conditions import MINOR_BANDS, age_band, case_forms, victim_conditions
+from hotline.reports.exports.common import BATCH, Counted, ExportPlan
 from hotline.reports.filters import LIMA_DEPARTMENT, LIMA_METROPOLITANA, ReportFilter
 
 DEFAULT_K = 11
@@ -56,7 +57,6 @@ GENDERS = {
     "transgender_masculine": "Trans/Transgender/NonConforming",
     "non_conforming": "Trans/Transgender/NonConforming",
 }
-MINOR_BANDS = ("0-8", "9-17")
 
 # Hotline indicator -> CTDC meansOfControl* column (HTCDS vic_MethodsOfControl value).
 MEANS_OF_CONTROL: dict[str, tuple[str, str]] = {
@@ -174,10 +174,7 @@ def _quasi_identifiers(filters: ReportFilter) -> dict[str, ColumnElement[Any]]:
 
 
 def _victims(filters: ReportFilter, cap: int | None) -> Select:
-    forms = sql.joined_codes(
-        case_exploitation_forms.c.form_code, case_exploitation_forms.c.case_id == Case.id
-    )
-    conditions = [Person.role == PersonRole.VICTIM.value, *case_conditions(filters)]
+    conditions = victim_conditions(filters)
     if cap is not None:
         conditions.append(Person.id <= cap)
     return (
@@ -190,7 +187,7 @@ def _victims(filters: ReportFilter, cap: int | None) -> Select:
             Case.indicators,
             Case.status.label("case_status"),
             Case.close_reason,
-            forms.label("forms"),
+            case_forms().label("forms"),
         )
         .select_from(Person)
         .join(Case, Case.id == Person.case_id)
@@ -223,16 +220,16 @@ def anonymised_query(filters: ReportFilter, k: int, cap: int | None) -> Select:
     return select(current, level)
 
 
-def counts(filters: ReportFilter, k: int) -> tuple[int, int, dict[str, int]]:
-    """(rows exported, id cap, details) — what the audit row records before streaming."""
+def counts(filters: ReportFilter, k: int) -> Counted:
+    """The rows exported, the id cap and the details: what the audit row records before streaming."""
     cap = db.session.scalar(
         select(func.max(Person.id))
         .select_from(Person)
         .join(Case, Case.id == Person.case_id)
-        .where(Person.role == PersonRole.VICTIM.value, *case_conditions(filters))
+        .where(*victim_conditions(filters))
     )
     if cap is None:
-        return 0, 0, {"k": k, "victims": 0, "generalised": 0, "left out": 0}
+        return Counted(0, 0, {"k": k, "victims": 0, "generalised": 0, "left out": 0})
     sub = anonymised_query(filters, k, cap).subquery()
     row = db.session.execute(
         select(
@@ -242,7 +239,7 @@ def counts(filters: ReportFilter, k: int) -> tuple[int, int, dict[str, int]]:
         )
     ).one()
     total, dropped, generalised = int(row[0]), int(row[1]), int(row[2])
-    return (
+    return Counted(
         total - dropped,
         int(cap),
         {"k": k, "victims": total, "generalised": generalised, "left out": dropped},
@@ -303,7 +300,7 @@ def htcds_row(r: Any) -> list[Any]:
 
 @dataclass(frozen=True)
 class StandardForm:
-    """The HTCDS/CTDC dataset, in the shape `exports` expects of a dataset."""
+    """The HTCDS/CTDC dataset (always anonymised), in the shape of `common.ExportDataset`."""
 
     name: str = "htcds"
     sheet: str = "htcds_ctdc"
@@ -311,13 +308,10 @@ class StandardForm:
     def header(self, identifiable: bool) -> tuple[str, ...]:
         return HEADER
 
-    def count(self, filters: ReportFilter) -> Any:
-        from hotline.reports.exports import Counted
+    def count(self, filters: ReportFilter) -> Counted:
+        return counts(filters, k_value())
 
-        rows, cap, details = counts(filters, k_value())
-        return Counted(rows, cap, details)
-
-    def iter_rows(self, plan: Any) -> Iterator[list[Any]]:
+    def iter_rows(self, plan: ExportPlan) -> Iterator[list[Any]]:
         if not plan.cap:
             return
         sub = anonymised_query(plan.filters, int(plan.details["k"]), plan.cap).subquery()
@@ -326,7 +320,7 @@ class StandardForm:
             .where(sub.c.level.is_not(None))
             # Grouped by year and combination, not by registration order.
             .order_by(*[sub.c[name] for name in reversed(QUASI_IDENTIFIERS)], sub.c.person_id)
-            .execution_options(stream_results=True, yield_per=1000)
+            .execution_options(stream_results=True, yield_per=BATCH)
         )
         for row in db.session.execute(query):
             yield htcds_row(row)
