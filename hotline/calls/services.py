@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from hotline import crypto
@@ -58,7 +58,6 @@ def get_call_by_sid(sid: str) -> Call | None:
 UNFINISHED = (CallStatus.RINGING, CallStatus.IN_PROGRESS, CallStatus.ENDED)
 # Kinds that are about a possible trafficking situation and so belong to a case.
 CASE_KINDS = (CallKind.TRAFFICKING_REPORT, CallKind.CASE_FOLLOWUP)
-QUIET_KINDS = (CallKind.SILENT, CallKind.PRANK, CallKind.TEST)
 
 
 class CallError(HotlineError):
@@ -103,11 +102,6 @@ def get_call(call_id: int) -> Call | None:
 def record_call_view(call: Call, actor: Any) -> None:
     """Audit one view of a call's details (caller number, summary)."""
     audit.record("call.view", actor=actor, object_type="call", object_id=call.id, summary="call page")
-
-
-def case_ids_with_caller_index(index: str | None) -> Select[tuple[int | None]]:
-    """Ids of cases linked to calls from this number (for the case search; a blind index, not a number)."""
-    return select(Call.case_id).where(Call.caller_number_index == index, Call.case_id.is_not(None))
 
 
 def previous_calls_from(

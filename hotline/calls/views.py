@@ -36,14 +36,23 @@ CALL_STAFF = (Role.OPERATOR, Role.COORDINATOR)
 DRAFT_KEY_RE = re.compile(r"^(new|call-\d{1,10})$")
 
 
+@bp.app_context_processor
+def call_labels() -> dict[str, Any]:
+    """The labels of a call's coded values, for every template (a case's page lists its contacts).
+
+    Prefixed names, so they never shadow another domain's labels (referrals have kinds too)."""
+    return {
+        "CALL_CHANNEL_LABELS": CHANNEL_LABELS,
+        "CALL_KIND_LABELS": KIND_LABELS,
+        "CALLER_TYPE_LABELS": CALLER_TYPE_LABELS,
+        "CALL_STATUS_LABELS": CALL_STATUS_LABELS,
+    }
+
+
 @bp.context_processor
 def labels() -> dict[str, Any]:
     return {
-        "CHANNEL_LABELS": CHANNEL_LABELS,
-        "CALLER_TYPE_LABELS": CALLER_TYPE_LABELS,
-        "KIND_LABELS": KIND_LABELS,
         "LANGUAGE_LABELS": LANGUAGE_LABELS,
-        "CALL_STATUS_LABELS": CALL_STATUS_LABELS,
         "CASE_STATUS_LABELS": STATUS_LABELS,
         "RISK_LABELS": RISK_LABELS,
         "INDICATOR_LABELS": INDICATOR_LABELS,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+import dataclasses
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -25,7 +25,8 @@ from hotline.cases.labels import (
     SUSPECT_ROLE_LABELS,
     TRAFFICKING_STATUS_LABELS,
 )
-from hotline.cases.models import AgeRange, CloseReason, Consent
+from hotline.cases.models import AgeRange, CloseReason, Consent, Person
+from hotline.cases.services import SORTS, CaseFilter, PersonData
 from hotline.forms import (
     MULTI_HINT,
     YES_NO_UNKNOWN,
@@ -208,6 +209,37 @@ class PersonForm(VersionedForm):
     def validate_phone(self, field: Any) -> None:
         phone_check(self, field)
 
+    def fill(self, person: Person) -> None:
+        """Show a saved person (the version included)."""
+        self.version.data = str(person.version_id)
+        for name in PERSON_FIELDS:
+            value = getattr(person, name)
+            self[name].data = list(value) if isinstance(value, list) else value
+
+    def person_data(self) -> PersonData:
+        return PersonData(
+            role=self.role.data,
+            name=self.name.data or None,
+            alias=self.alias.data or None,
+            gender=self.gender.data or None,
+            age=self.age.data,
+            age_range=self.age_range.data or None,
+            nationalities=list(self.nationalities.data or []),
+            migration_status=self.migration_status.data or None,
+            language=self.language.data or None,
+            is_interpreter_needed=bool(self.is_interpreter_needed.data),
+            document_type=self.document_type.data or None,
+            document_number=self.document_number.data or None,
+            phone=self.phone.data or None,
+            address=self.address.data or None,
+            details=self.details.data or None,
+            trafficking_status=self.trafficking_status.data or None,
+            trafficking_status_decided_by=self.trafficking_status_decided_by.data or None,
+            recruiter_relation=self.recruiter_relation.data or None,
+            consent=self.consent.data or "not_asked",
+            suspect_roles=list(self.suspect_roles.data or []),
+        )
+
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
         if self.trafficking_status_decided_by.data and not self.trafficking_status.data:
@@ -220,6 +252,10 @@ class PersonForm(VersionedForm):
             self.document_type.errors = [*self.document_type.errors, str(_l("Choose the type of document."))]
             ok = False
         return ok
+
+
+# The fields of PersonData, which the person form and the Person model share.
+PERSON_FIELDS = tuple(f.name for f in dataclasses.fields(PersonData))
 
 
 class CaseFilterForm(FlaskForm):
@@ -266,9 +302,20 @@ class CaseFilterForm(FlaskForm):
         if field.data and self.opened_from.data and field.data < self.opened_from.data:
             raise ValidationError(_l("The end date is before the start date."))
 
-
-def today() -> date:
-    from hotline.cases.services.common import local_zone
-    from hotline.database import utcnow
-
-    return utcnow().astimezone(local_zone()).date()
+    def case_filter(self, *, user_id: int, allow_personal_search: bool) -> CaseFilter:
+        """The filters asked for (call after a successful `validate()`); "me" is `user_id`."""
+        assigned = self.assigned.data or ""
+        return CaseFilter(
+            status=self.status.data or None,
+            risk=self.risk.data or None,
+            region=self.region.data or None,
+            exploitation_form=self.exploitation_form.data or None,
+            assigned_to=user_id if assigned == "me" else (int(assigned) if assigned.isdigit() else None),
+            unassigned=assigned == "none",
+            opened_from=self.opened_from.data,
+            opened_to=self.opened_to.data,
+            overdue=self.overdue.data,
+            q=self.q.data or None,
+            sort=self.sort.data if self.sort.data in SORTS else "-opened",
+            allow_personal_search=allow_personal_search,
+        )

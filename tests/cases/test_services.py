@@ -15,7 +15,7 @@ from hotline.cases.models import Case, CaseHistory, CaseNote, CaseStatus, Person
 from hotline.cases.services.common import local_zone
 from hotline.crypto import blind_index
 from tests.cases.helpers import make_case, make_person
-from tests.helpers import audit_count
+from tests.helpers import audit_count, count_queries
 
 NAME = "José Pérez Quispe"
 PHONE = "+51 987 654 321"
@@ -452,6 +452,16 @@ def test_matching_cases_for_repeat_callers(three_cases):
     by_name = services.find_matching_cases(names=["maria jose ñañez perez"], phones=["000"])
     assert [(m.case.id, m.reasons) for m in by_name] == [(a.id, {"name"})]
     assert services.find_matching_cases(names=["Nadie"], phones=[]) == []
+
+
+def test_a_phone_given_in_the_intake_matches_the_calls_of_a_case_in_one_query(three_cases):
+    _a, _b, c = three_cases
+    with count_queries() as statements:
+        found = services.find_matching_cases(phones=["955111222", "+51 900 000 000"])
+    assert [(m.case.id, m.reasons) for m in found] == [(c.id, {"phone"})]
+    # One query for the persons' phones, one EXISTS over the case's calls, one for the cases.
+    assert len(statements) == 3
+    assert sum("EXISTS" in s.upper() for s in statements) == 1
 
 
 def test_personal_data_still_reads_after_a_key_rotation(app, db, operator):

@@ -359,6 +359,34 @@ def test_triage_conflict_and_success(client, login, case, db):
     assert case.risk == "urgent"
 
 
+def test_the_conflict_page_is_the_shared_one_with_the_case_form_to_send_again(client, login, case, db):
+    login("coordinator")
+    url = f"/cases/{case.id}/close"
+    data = {"csrf_token": client.csrf_token(url), "version": str(case.version_id), "reason": "duplicate"}
+    services.update_case(case, expected_version=case.version_id, actor=None, victim_count=3)
+    db.commit()
+    response = client.post(url, data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert f"Someone else changed case {case.reference}" in html
+    assert "Compare the two versions below." in html and 'class="table compare"' in html
+    assert f'href="/cases/{case.id}">Keep the saved version and drop your changes' in html
+    assert f'action="{url}"' in html and "Close the case" in html  # the form, to send again
+    assert "css/cases.css" in html and "js/intake.js" in html
+    db.refresh(case)
+    assert case.status == CaseStatus.NEW
+
+
+def test_the_conflict_page_without_a_form_is_a_message_and_a_link(app):
+    from flask import render_template
+
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        html = render_template("errors/conflict.html", message="Nada se guardó.", back_url="/referrals/7")
+    assert "Changed by someone else" in html and "Nada se guardó." in html
+    assert 'href="/referrals/7">See the current state' in html
+    assert "<table" not in html and "<form" not in html.split("<main", 1)[-1].split("</main>")[0]
+
+
 def test_triage_refuses_an_unknown_region(client, login, case):
     login("coordinator")
     token = client.csrf_token(f"/cases/{case.id}/triage")
@@ -540,6 +568,12 @@ def test_list_filters_search_and_bad_parameters(client, login, case):
     ):
         response = client.get("/cases/?" + query)
         assert response.status_code == 200, query
+
+
+def test_a_page_number_past_any_database_integer_is_an_empty_page(client, login, case):
+    login("operator")
+    response = client.get(f"/cases/?page={2**63}")
+    assert response.status_code == 200 and case.reference not in response.get_data(as_text=True)
 
 
 def _count_list_queries(client, per_page: int) -> int:  # type: ignore[no-untyped-def]

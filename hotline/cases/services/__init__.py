@@ -21,6 +21,15 @@ from hotline.cases.services.persons import (
     record_person_view,
     update_person,
 )
+from hotline.cases.services.reading import (
+    get_assignee,
+    get_case,
+    get_case_by_reference,
+    list_assignees,
+    list_history,
+    load_case_for_detail,
+    record_case_view,
+)
 from hotline.cases.services.search import (
     SORTS,
     CaseFilter,
@@ -35,14 +44,8 @@ from hotline.cases.services.workflow import (
     add_note,
     assign_case,
     close_case,
-    get_case,
-    get_case_by_reference,
-    list_assignees,
-    list_history,
-    load_case_for_detail,
     next_reference,
     open_case,
-    record_case_view,
     reopen_case,
     set_case_status,
     triage_case,
@@ -67,6 +70,7 @@ __all__ = [
     "counts_by_status",
     "find_matching_cases",
     "format_reference",
+    "get_assignee",
     "get_case",
     "get_case_by_reference",
     "get_person",

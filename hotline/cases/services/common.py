@@ -30,10 +30,6 @@ class CaseError(HotlineError):
     """A rule about cases was broken (the message is safe to show)."""
 
 
-class CaseNotFound(CaseError):
-    pass
-
-
 class CaseClosed(CaseError):
     def __init__(self) -> None:
         super().__init__(_l("This case is closed. Reopen it before changing it."))
@@ -45,7 +41,6 @@ class InvalidTransition(CaseError):
 
 # --- constants ----------------------------------------------------------------------------------
 
-ACTIVE_STATUSES = (CaseStatus.NEW, CaseStatus.TRIAGED, CaseStatus.REFERRED)
 TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
     CaseStatus.NEW: frozenset({CaseStatus.TRIAGED, CaseStatus.REFERRED, CaseStatus.CLOSED}),
     CaseStatus.TRIAGED: frozenset({CaseStatus.REFERRED, CaseStatus.CLOSED}),
@@ -67,6 +62,7 @@ EDITABLE_CASE_FIELDS = (
 )
 REFERENCE_RE = re.compile(r"^\s*(?:TP)?[\s-]*(\d{4})[\s-]+0*(\d{1,7})\s*$", re.IGNORECASE)
 MAX_PER_PAGE = 100
+MAX_PAGE = 10**6
 
 
 def local_zone() -> ZoneInfo:

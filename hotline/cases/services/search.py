@@ -19,7 +19,7 @@ from hotline.cases.models import (
     Risk,
     case_exploitation_forms,
 )
-from hotline.cases.services.common import MAX_PER_PAGE, local_zone, parse_reference
+from hotline.cases.services.common import MAX_PAGE, MAX_PER_PAGE, local_zone, parse_reference
 from hotline.database import utcnow
 from hotline.extensions import db
 from hotline.phones import looks_like_phone
@@ -61,9 +61,15 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=local_zone()).astimezone(UTC)
 
 
-def _search_clause(q: str, allow_personal: bool) -> Any:
-    from hotline.calls.services import case_ids_with_caller_index
+def called_from(*indexes: str) -> Any:
+    """Cases with a call from one of these numbers (blind indexes): one EXISTS over `Case.calls`.
 
+    The calls table is reached through the relationship (calls is a floor above cases)."""
+    calls = Case.calls.property.mapper
+    return Case.calls.any(calls.c.caller_number_index.in_(indexes))
+
+
+def _search_clause(q: str, allow_personal: bool) -> Any:
     q = q.replace("\x00", "").strip()
     reference = parse_reference(q)
     if reference is not None:
@@ -84,7 +90,7 @@ def _search_clause(q: str, allow_personal: bool) -> Any:
     if looks_like_phone(q):
         phone_index = crypto.blind_index(q, phone=True)
         conditions.append(Case.id.in_(select(Person.case_id).where(Person.phone_index == phone_index)))
-        conditions.append(Case.id.in_(case_ids_with_caller_index(phone_index)))
+        conditions.append(called_from(phone_index))
     if not conditions:
         return Case.id.is_(None)
     return or_(*conditions)
@@ -133,14 +139,13 @@ def case_query(filters: CaseFilter, *, now: datetime | None = None) -> Select[tu
 def list_cases(filters: CaseFilter, *, page: int = 1, per_page: int = 25, now: datetime | None = None):  # type: ignore[no-untyped-def]
     """One page of cases with what the list shows, in a bounded number of queries."""
     per_page = max(1, min(per_page, MAX_PER_PAGE))
+    page = max(1, min(page, MAX_PAGE))  # past the last page is an empty page, never an overflow
     query = case_query(filters, now=now).options(
         joinedload(Case.region),
         joinedload(Case.assigned_to),
         selectinload(Case.exploitation_forms),
     )
-    return db.paginate(
-        query, page=max(1, page), per_page=per_page, max_per_page=MAX_PER_PAGE, error_out=False
-    )
+    return db.paginate(query, page=page, per_page=per_page, max_per_page=MAX_PER_PAGE, error_out=False)
 
 
 def record_search(filters: CaseFilter, actor: Any, count: int) -> None:
@@ -174,8 +179,6 @@ def find_matching_cases(
     limit: int = 10,
 ) -> list[CaseMatch]:
     """Cases that share the caller's number, or a person's name or phone (exact, via blind index)."""
-    from hotline.calls.services import case_ids_with_caller_index
-
     matches: dict[int, set[str]] = {}
 
     def collect(ids: Iterable[int | None], reason: str) -> None:
@@ -185,7 +188,7 @@ def find_matching_cases(
 
     number_index = crypto.blind_index(caller_number, phone=True) if caller_number else None
     if number_index:
-        collect(db.session.scalars(case_ids_with_caller_index(number_index)), "caller_number")
+        collect(db.session.scalars(select(Case.id).where(called_from(number_index))), "caller_number")
         collect(
             db.session.scalars(select(Person.case_id).where(Person.phone_index == number_index)),
             "caller_number",
@@ -205,8 +208,7 @@ def find_matching_cases(
         collect(
             db.session.scalars(select(Person.case_id).where(Person.phone_index.in_(phone_indexes))), "phone"
         )
-        for index in phone_indexes:
-            collect(db.session.scalars(case_ids_with_caller_index(index)), "phone")
+        collect(db.session.scalars(select(Case.id).where(called_from(*phone_indexes))), "phone")
     if not matches:
         return []
     cases = db.session.scalars(

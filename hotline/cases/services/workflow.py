@@ -8,14 +8,13 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
-from sqlalchemy.orm import joinedload, selectinload
 
 from hotline.audit import services as audit
 from hotline.auth.models import Role, User
+from hotline.cases import signals
 from hotline.cases.models import (
     Case,
     CaseCounter,
-    CaseHistory,
     CaseNote,
     CaseStatus,
     CloseReason,
@@ -37,7 +36,6 @@ from hotline.cases.services.common import (
     fmt_value,
     format_reference,
     local_zone,
-    parse_reference,
     same_value,
     touch,
     triage_deadline,
@@ -64,74 +62,6 @@ def next_reference(year: int) -> str:
         update(table).where(table.c.year == year).values(value=table.c.value + 1).returning(table.c.value)
     ).scalar_one()
     return format_reference(year, number)
-
-
-MAX_ID = 2**31 - 1  # ids beyond a PostgreSQL integer cannot exist (and must not reach the database)
-
-# --- reading ------------------------------------------------------------------------------------
-
-
-def get_case(case_id: int) -> Case | None:
-    """The case with this id, or None."""
-    if not isinstance(case_id, int) or not 0 < case_id <= MAX_ID:
-        return None
-    return db.session.get(Case, case_id)
-
-
-def get_case_by_reference(reference: str) -> Case | None:
-    normalised = parse_reference(reference)
-    if normalised is None:
-        return None
-    return db.session.scalar(select(Case).where(Case.reference == normalised))
-
-
-def load_case_for_detail(case_id: int) -> Case | None:
-    """The case with everything its page shows, in a fixed number of queries."""
-    from hotline.calls.models import Call
-
-    if not 0 < case_id <= MAX_ID:
-        return None
-    return db.session.scalar(
-        select(Case)
-        .where(Case.id == case_id)
-        .options(
-            joinedload(Case.region),
-            joinedload(Case.province),
-            joinedload(Case.assigned_to),
-            joinedload(Case.opened_by),
-            selectinload(Case.exploitation_forms),
-            selectinload(Case.persons),
-            selectinload(Case.notes).joinedload(CaseNote.author),
-            selectinload(Case.calls).joinedload(Call.operator),
-        )
-    )
-
-
-def record_case_view(case: Case, actor: Any, *, summary: str = "case page") -> None:
-    """Audit one view of a case (each page showing case data calls this exactly once)."""
-    audit.record("case.view", actor=actor, object_type="case", object_id=case.id, summary=summary)
-
-
-def list_history(case: Case) -> list[CaseHistory]:
-    return list(
-        db.session.scalars(
-            select(CaseHistory)
-            .where(CaseHistory.case_id == case.id)
-            .options(joinedload(CaseHistory.actor))
-            .order_by(CaseHistory.occurred_at.desc(), CaseHistory.id.desc())
-        )
-    )
-
-
-def list_assignees() -> list[User]:
-    """Active coordinators, who may be given a case."""
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(User.role == Role.COORDINATOR, User.is_active.is_(True))
-            .order_by(User.name, User.id)
-        )
-    )
 
 
 def _forms_for(codes: Sequence[str]) -> list[ExploitationForm]:
@@ -364,10 +294,9 @@ def close_case(
         raise CaseError(_l("This case is already closed."))
     if reason not in {r.value for r in CloseReason}:
         raise CaseError(_l("Choose a reason for closing."))
-    # Referrals (issue 4): open referrals block closing unless overridden with a reason.
-    from hotline.referrals.services import check_case_closable
-
-    check_case_closable(case, override_reason=open_referrals_reason, actor=actor)
+    # The floors above may refuse by raising a HotlineError, before any change is made (referrals:
+    # open referrals block closing unless `open_referrals_reason` overrides them).
+    signals.case_closing.send(case, override_reason=open_referrals_reason, actor=actor)
     set_case_status(case, CaseStatus.CLOSED, actor, reason=reason)
     if note:
         add_note(case, body=note, actor=actor)
