@@ -171,12 +171,12 @@ def test_no_route_answers_5xx_to_hostile_input(app, client, db, login, endpoint,
             query = "&".join(f"{quote(k)}={quote(v, safe='')}" for k, v in data if len(v) < 5000)
             if bad_utf8:
                 query += ("&" if query else "") + f"{names[0]}=%FF%FE%C0%AF"
-            response = client.get(f"{path}?{query}" if query else path)
+            response = client.get(f"{path}?{query}" if query else path, buffered=True)
         else:
             form = [("csrf_token", tokens[role]), *data]
             if bad_utf8:
                 form.append((names[0], b"\xff\xfe\xc0\xaf".decode("latin-1")))
-            response = client.open(path, method=method, data=MultiDict(form))
+            response = client.open(path, method=method, data=MultiDict(form), buffered=True)
         assert response.status_code < 500, (endpoint, method, role, data[:5], response.status_code)
 
     current: list[str | None] = ["__none__"]
@@ -209,9 +209,11 @@ def test_every_parameter_alone_with_each_sharp_value(app, client, db, login, end
     for name in parameters_of(app, endpoint):
         for value in SHARP:
             if method == "GET":
-                response = client.get(path, query_string={name: value})
+                response = client.get(path, query_string={name: value}, buffered=True)
             else:
-                response = client.open(path, method=method, data={"csrf_token": token, name: value})
+                response = client.open(
+                    path, method=method, data={"csrf_token": token, name: value}, buffered=True
+                )
             if response.status_code >= 500:
                 failures.append((name, value[:20], response.status_code))
     assert not failures, (endpoint, method, role, failures)

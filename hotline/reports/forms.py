@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from hotline.reports.exports import REASON_MAX, REASON_MIN
-from hotline.reports.filters import ReportFilter, default_filter, range_errors
+from hotline.reports.filters import EARLIEST, ReportFilter, default_filter, range_errors
 
 PERIOD_LABELS = {"day": _l("Day"), "week": _l("Week"), "month": _l("Month")}
 DATASET_LABELS = {
@@ -91,7 +91,10 @@ class ReportFilterForm(FlaskForm):
     def _dates(self, today: date) -> tuple[date, date]:
         """Missing dates default to the twelve months up to the end date (today by default)."""
         end = self.end.data or today
-        return self.start.data or default_filter(end).start, end
+        if self.start.data:
+            return self.start.data, end
+        # No year before the first possible date: range_errors then explains what is allowed.
+        return (default_filter(end).start if end >= EARLIEST else end), end
 
     def to_filter(self, today: date) -> ReportFilter:
         """The filter of a validated form."""
