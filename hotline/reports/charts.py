@@ -1,4 +1,4 @@
-"""Chart geometry for server-rendered SVG (templates/reports/_charts.html draws it).
+"""Chart geometry for server-rendered SVG (templates/_macros/charts.html draws it).
 
 Nothing here fetches anything: the browser gets inline SVG and a data table for each chart, so the
 dashboard works without JavaScript, a CDN or any third-party request, and prints as it looks.
