@@ -12,6 +12,7 @@ from hotline.cases.forms import PersonForm
 from hotline.cases.labels import PERSON_ROLE_LABELS
 from hotline.cases.views.common import CASE_STAFF, load_case, load_person, status_code
 from hotline.cases.views.conflicts import person_conflict
+from hotline.changes import apply_change
 from hotline.errors import HotlineError
 from hotline.extensions import db
 from hotline.forms import sc
@@ -56,17 +57,14 @@ def person_edit(case_id: int, person_id: int):  # type: ignore[no-untyped-def]
         services.record_person_view(person, current_user)
         db.session.commit()
     elif form.validate():
-        try:
-            services.update_person(
+        response = apply_change(
+            lambda: services.update_person(
                 person, form.person_data(), expected_version=form.version_number(), actor=current_user
-            )
-        except services.VersionConflict:
-            return person_conflict(case, person.id, form)
-        except HotlineError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Person saved."), "success")
-            return redirect(url_for("cases.detail", case_id=case.id, _anchor="persons"))
+            ),
+            success=_("Person saved."),
+            next_url=url_for("cases.detail", case_id=case.id, _anchor="persons"),
+            on_conflict=lambda exc: person_conflict(case, person.id, form),
+        )
+        if response is not None:
+            return response
     return render_template("cases/person.html", case=case, form=form, person=person), status_code()

@@ -12,6 +12,7 @@ from hotline.cases.forms import CaseAssignForm, CaseForm, CaseNoteForm
 from hotline.cases.models import Case
 from hotline.cases.views.common import CASE_STAFF, assignee_choices, load_case, saved_draft_key, status_code
 from hotline.cases.views.conflicts import case_conflict, case_rows
+from hotline.changes import apply_change
 from hotline.errors import HotlineError
 from hotline.extensions import db
 from hotline.forms import yes_no_choice, yes_no_value
@@ -74,8 +75,8 @@ def edit(case_id: int):  # type: ignore[no-untyped-def]
         services.record_case_view(case, current_user, summary="edit form")
         db.session.commit()
     elif form.validate():
-        try:
-            services.update_case(
+        response = apply_change(
+            lambda: services.update_case(
                 case,
                 expected_version=form.version_number(),
                 actor=current_user,
@@ -87,22 +88,19 @@ def edit(case_id: int):  # type: ignore[no-untyped-def]
                 victim_nationalities=list(form.victim_nationalities.data or []),
                 exploitation_country=form.exploitation_country.data or None,
                 narrative=form.narrative.data or None,
-            )
-        except services.VersionConflict:
-            return case_conflict(
+            ),
+            success=_("Case %(reference)s saved.", reference=case.reference),
+            next_url=url_for("cases.detail", case_id=case.id),
+            on_conflict=lambda exc: case_conflict(
                 case.id,
                 case_rows(form),
                 form,
                 "cases/_case_form.html",
                 action=url_for("cases.edit", case_id=case.id),
-            )
-        except HotlineError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Case %(reference)s saved.", reference=case.reference), "success")
-            return redirect(url_for("cases.detail", case_id=case.id))
+            ),
+        )
+        if response is not None:
+            return response
     return render_template("cases/edit.html", case=case, form=form), status_code()
 
 

@@ -12,6 +12,7 @@ from hotline.cases.forms import CaseAssignForm, CaseCloseForm, CaseReopenForm, C
 from hotline.cases.models import CaseStatus
 from hotline.cases.views.common import assignee_choices, load_case, status_code
 from hotline.cases.views.conflicts import assign_rows, case_conflict, status_rows, triage_rows
+from hotline.changes import apply_change
 from hotline.errors import HotlineError
 from hotline.extensions import db
 from hotline.i18n import current_language
@@ -30,8 +31,8 @@ def triage(case_id: int):  # type: ignore[no-untyped-def]
         form.region.data = case.region_ubigeo or ""
         form.province.data = case.province_ubigeo or ""
     elif form.validate():
-        try:
-            services.triage_case(
+        response = apply_change(
+            lambda: services.triage_case(
                 case,
                 expected_version=form.version_number(),
                 risk=form.risk.data,
@@ -39,22 +40,19 @@ def triage(case_id: int):  # type: ignore[no-untyped-def]
                 region_ubigeo=form.region.data or None,
                 province_ubigeo=form.province.data or None,
                 actor=current_user,
-            )
-        except services.VersionConflict:
-            return case_conflict(
+            ),
+            success=_("Case %(reference)s triaged.", reference=case.reference),
+            next_url=url_for("cases.detail", case_id=case.id),
+            on_conflict=lambda exc: case_conflict(
                 case.id,
                 triage_rows(form),
                 form,
                 "cases/_triage_form.html",
                 action=url_for("cases.triage", case_id=case.id),
-            )
-        except HotlineError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Case %(reference)s triaged.", reference=case.reference), "success")
-            return redirect(url_for("cases.detail", case_id=case.id))
+            ),
+        )
+        if response is not None:
+            return response
     return render_template("cases/triage.html", case=case, form=form), status_code()
 
 
@@ -95,29 +93,26 @@ def close(case_id: int):  # type: ignore[no-untyped-def]
     if request.method == "GET":
         form.version.data = str(case.version_id)
     elif form.validate():
-        try:
-            services.close_case(
+        response = apply_change(
+            lambda: services.close_case(
                 case,
                 expected_version=form.version_number(),
                 reason=form.reason.data,
                 note=form.note.data or None,
                 actor=current_user,
-            )
-        except services.VersionConflict:
-            return case_conflict(
+            ),
+            success=_("Case %(reference)s closed.", reference=case.reference),
+            next_url=url_for("cases.detail", case_id=case.id),
+            on_conflict=lambda exc: case_conflict(
                 case.id,
                 status_rows(CaseStatus.CLOSED.value),
                 form,
                 "cases/_close_form.html",
                 action=url_for("cases.close", case_id=case.id),
-            )
-        except HotlineError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Case %(reference)s closed.", reference=case.reference), "success")
-            return redirect(url_for("cases.detail", case_id=case.id))
+            ),
+        )
+        if response is not None:
+            return response
     return render_template("cases/close.html", case=case, form=form), status_code()
 
 
@@ -128,23 +123,20 @@ def reopen(case_id: int):  # type: ignore[no-untyped-def]
     if request.method == "GET":
         form.version.data = str(case.version_id)
     elif form.validate():
-        try:
-            services.reopen_case(
+        response = apply_change(
+            lambda: services.reopen_case(
                 case, expected_version=form.version_number(), reason=form.reason.data, actor=current_user
-            )
-        except services.VersionConflict:
-            return case_conflict(
+            ),
+            success=_("Case %(reference)s reopened.", reference=case.reference),
+            next_url=url_for("cases.detail", case_id=case.id),
+            on_conflict=lambda exc: case_conflict(
                 case.id,
                 status_rows(CaseStatus.TRIAGED.value),
                 form,
                 "cases/_reopen_form.html",
                 action=url_for("cases.reopen", case_id=case.id),
-            )
-        except HotlineError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Case %(reference)s reopened.", reference=case.reference), "success")
-            return redirect(url_for("cases.detail", case_id=case.id))
+            ),
+        )
+        if response is not None:
+            return response
     return render_template("cases/reopen.html", case=case, form=form), status_code()
