@@ -33,6 +33,7 @@ INFRASTRUCTURE = {
     "forms",
     "phones",
     "versioning",
+    "changes",
 }
 PLUG_IN = "notifications"
 FLOORS: dict[str, int] = {
