@@ -1,4 +1,4 @@
-"""Command-line tools: `flask --app wsgi seed | demo | users create | translate ...`."""
+"""Command-line tools: `flask --app wsgi seed | demo | users create | translate | worker ...`."""
 
 from __future__ import annotations
 
@@ -45,11 +45,11 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(bench)
     app.cli.add_command(users)
     app.cli.add_command(translate)
-    from hotline.notifications.cli import outbox
-
-    app.cli.add_command(outbox)
     from hotline.referrals.cli import referrals
+    from hotline.worker import outbox_cli, worker
 
+    app.cli.add_command(worker)
+    app.cli.add_command(outbox_cli)
     app.cli.add_command(referrals)
 
 

@@ -1,4 +1,8 @@
-"""Delivery back-ends. Each returns a SendResult; none raises for a delivery problem."""
+"""Delivery back-ends. Each returns a SendResult; none raises for a delivery problem.
+
+Only the e-mail back-end lives here; the SMS one is telephony's. `create_app` registers both
+(`services.register_sender`), so this package never imports a domain.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,10 @@ from enum import StrEnum
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
+from flask import Flask
 
-class Outcome(StrEnum):
+
+class DeliveryOutcome(StrEnum):
     SENT = "sent"
     RETRY = "retry"  # a temporary problem: try again later
     FAILED = "failed"  # permanent: do not try again
@@ -20,7 +26,7 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class SendResult:
-    outcome: Outcome
+    outcome: DeliveryOutcome
     detail: str = ""
     provider_id: str | None = None
 
@@ -38,7 +44,7 @@ class DisabledSender:
         self.reason = reason
 
     def send(self, recipient: str, subject: str, body: str) -> SendResult:
-        return SendResult(Outcome.DISABLED, self.reason)
+        return SendResult(DeliveryOutcome.DISABLED, self.reason)
 
 
 class SmtpSender:
@@ -77,13 +83,21 @@ class SmtpSender:
                     client.login(self.username, self.password or "")
                 client.send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:
-            return SendResult(Outcome.FAILED, f"recipient refused: {_codes(exc.recipients)}")
+            return SendResult(DeliveryOutcome.FAILED, f"recipient refused: {_codes(exc.recipients)}")
         except smtplib.SMTPResponseException as exc:
-            outcome = Outcome.FAILED if 500 <= exc.smtp_code < 600 else Outcome.RETRY
+            outcome = DeliveryOutcome.FAILED if 500 <= exc.smtp_code < 600 else DeliveryOutcome.RETRY
             return SendResult(outcome, f"smtp {exc.smtp_code}")
         except (OSError, smtplib.SMTPException) as exc:
-            return SendResult(Outcome.RETRY, type(exc).__name__)
-        return SendResult(Outcome.SENT)
+            return SendResult(DeliveryOutcome.RETRY, type(exc).__name__)
+        return SendResult(DeliveryOutcome.SENT)
+
+
+def smtp_sender(app: Flask) -> Sender:
+    """The e-mail sender of this app's configuration (disabled, saying why, without SMTP_URL)."""
+    smtp_url = app.config.get("SMTP_URL")
+    if not smtp_url:
+        return DisabledSender("SMTP_URL is not set")
+    return SmtpSender(smtp_url, app.config.get("MAIL_FROM", "no-reply@linea1818.pe"))
 
 
 def _codes(recipients: dict) -> str:

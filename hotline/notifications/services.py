@@ -1,15 +1,17 @@
 """Queueing and delivering notifications.
 
 `enqueue` adds a row to the caller's transaction: the notification exists exactly when the event does.
-`deliver_pending` (run by `flask outbox send`) claims rows one by one with a conditional UPDATE, commits
-the claim, sends, then records the outcome, so two workers running at once never send a row twice.
+`deliver_pending` (a job of the worker, `flask worker`) claims rows one by one with a conditional
+UPDATE, commits the claim, sends, then records the outcome, so two workers running at once never send
+a row twice.
 A row left in `sending` by a crashed worker is reclaimed after CLAIM_TIMEOUT (at-least-once delivery).
+The back-ends are plugged in per app with `register_sender`; this package imports no domain.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,9 +21,28 @@ from sqlalchemy import and_, func, or_, select, update
 from hotline.database import utcnow
 from hotline.extensions import db
 from hotline.notifications.models import OutboxChannel, OutboxMessage, OutboxStatus
-from hotline.notifications.senders import DisabledSender, Outcome, Sender, SendResult, SmtpSender
+from hotline.notifications.senders import DeliveryOutcome, DisabledSender, Sender, SendResult
 from hotline.pagination import paginate
 
+# The senders' types are part of this interface: back-ends (telephony's SMS) build SendResults.
+__all__ = [
+    "DeliveryOutcome",
+    "DeliveryReport",
+    "SendResult",
+    "Sender",
+    "backoff",
+    "deliver_pending",
+    "enqueue",
+    "get_senders",
+    "list_messages",
+    "messages_for",
+    "register_sender",
+    "sender_states",
+    "status_counts",
+]
+
+SENDERS_KEY = "hotline_senders"  # app.extensions: channel -> factory(app) -> Sender
+SenderFactory = Callable[[Flask], Sender]
 MAX_ATTEMPTS = 8
 CLAIM_TIMEOUT = timedelta(minutes=10)
 
@@ -59,34 +80,23 @@ def enqueue(
     return message
 
 
-class TwilioSmsAdapter:
-    """Adapts the telephony package's SMS sender to the outbox's Sender interface."""
+def register_sender(app: Flask, channel: OutboxChannel | str, factory: SenderFactory) -> None:
+    """Plug a back-end in for one channel of this app (`create_app` does it for SMS and e-mail).
 
-    def __init__(self, sender: object) -> None:
-        self._sender = sender
-        self.enabled = bool(getattr(sender, "is_enabled", False))
-        self.reason = getattr(sender, "disabled_reason", None)
-
-    def send(self, recipient: str, subject: str, body: str) -> SendResult:
-        result = self._sender.send(recipient, body)  # type: ignore[attr-defined]
-        return SendResult(Outcome(str(result.outcome)), result.detail, getattr(result, "sid", None))
+    The factory is called each time the senders are read, so it sees the app's current
+    configuration. Kept in `app.extensions`, per app: tests build many apps and swap in fakes.
+    """
+    app.extensions.setdefault(SENDERS_KEY, {})[str(channel)] = factory
 
 
 def get_senders(app: Flask) -> dict[str, Sender]:
-    """The configured senders; a missing configuration gives an explicit disabled sender."""
-    from hotline.telephony.sender import get_sms_sender
-
-    override = app.extensions.get("hotline.outbox_senders")
-    if override is not None:  # tests and the benchmark put fakes here
-        return override
-    smtp_url = app.config.get("SMTP_URL")
-    email: Sender = (
-        SmtpSender(smtp_url, app.config.get("MAIL_FROM", "no-reply@linea1818.pe"))
-        if smtp_url
-        else DisabledSender("SMTP_URL is not set")
-    )
-    sms = TwilioSmsAdapter(get_sms_sender(app))
-    return {OutboxChannel.SMS.value: sms, OutboxChannel.EMAIL.value: email}
+    """One sender per channel; a channel nobody registered gets an explicit disabled sender."""
+    senders: dict[str, Sender] = {
+        channel.value: DisabledSender(f"no {channel.value} sender registered") for channel in OutboxChannel
+    }
+    for channel, factory in app.extensions.get(SENDERS_KEY, {}).items():
+        senders[channel] = factory(app)
+    return senders
 
 
 @dataclass
@@ -147,10 +157,10 @@ def deliver_pending(
         try:
             result = sender.send(message.recipient, message.subject, message.body)
         except Exception as exc:  # noqa: BLE001  (a sender bug must not stop the batch)
-            result = SendResult(Outcome.RETRY, f"sender error: {type(exc).__name__}")
+            result = SendResult(DeliveryOutcome.RETRY, f"sender error: {type(exc).__name__}")
         _record(message, result, now)
         db.session.commit()
-        if result.outcome is Outcome.SENT:
+        if result.outcome is DeliveryOutcome.SENT:
             report.sent += 1
         elif message.status == OutboxStatus.FAILED:
             report.failed += 1
@@ -163,12 +173,12 @@ def _record(message: OutboxMessage, result: SendResult, now: datetime) -> None:
     message.attempts += 1
     message.claim_token = None
     message.last_error = result.detail[:300] or None
-    if result.outcome is Outcome.SENT:
+    if result.outcome is DeliveryOutcome.SENT:
         message.status = OutboxStatus.SENT
         message.sent_at = now
         message.provider_id = result.provider_id
         message.last_error = None
-    elif result.outcome is Outcome.FAILED or message.attempts >= MAX_ATTEMPTS:
+    elif result.outcome is DeliveryOutcome.FAILED or message.attempts >= MAX_ATTEMPTS:
         message.status = OutboxStatus.FAILED
     else:  # RETRY, or DISABLED (the channel may be configured later): try again with backoff
         message.status = OutboxStatus.PENDING

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -16,6 +17,7 @@ from hotline.forms import MultiCheckboxField, VersionedForm, choices, long_text,
 from hotline.referrals.labels import CASE_NUMBER_LABELS, KIND_LABELS, OUTCOME_LABELS, STATUS_LABELS
 from hotline.referrals.models import ReferralKind, ReferralOutcome
 from hotline.referrals.services import ShareChoice
+from hotline.referrals.services.sharing import MAX_SUMMARY
 
 TRI_STATE = [("", _l("Does not matter")), ("yes", _l("Yes")), ("no", _l("No"))]
 
@@ -23,46 +25,64 @@ TRI_STATE = [("", _l("Does not matter")), ("yes", _l("Yes")), ("no", _l("No"))]
 # --- the coordinator's referral form ------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ShareFields:
+    """The sharing fields of one partner on the referral form."""
+
+    place: Any
+    identities: Any
+    contacts: Any
+    suspects: Any
+    victims: Any
+    override: Any
+    override_reason: Any
+
+
 class ReferralForm(FlaskForm):
-    """Send a case to partners. One checkbox and one type per partner are added at run time."""
+    """Send a case to partners. For each partner offered, fields are added at run time: a checkbox
+    and a type, and what that partner is shown (place, identities, contacts, suspects, which
+    victims, an override of consent with its reason). The summary is one for the whole send."""
 
     form_token = HiddenField()
     summary = long_text(
         _l("Summary for the partner"),
-        5000,
-        required=_l("Write a summary for the partner."),
+        MAX_SUMMARY,
         description=_l(
             "What the partner needs to know to act. Leave out names, numbers and addresses "
             "unless you share them below."
         ),
     )
-    share_place = BooleanField(_l("The place (address, landmark, business name)"))
-    share_identities = BooleanField(_l("Identities of the chosen victims (name, exact age, document)"))
-    share_contacts = BooleanField(_l("Contact details of the chosen victims (phone, address)"))
-    share_suspects = BooleanField(_l("Details of the suspects"))
-    victims = MultiCheckboxField(_l("Victims whose details are shared"), validate_choice=False, coerce=int)
-    override_consent = BooleanField(_l("Share without recorded consent (override)"))
-    override_reason = long_text(
-        _l("Reason for the override"),
-        1000,
-        description=_l("Recorded on the referral and in the audit trail."),
-    )
 
     partner_ids: list[int]
+    sending = True  # False for a preview: nothing is checked that only sending needs
 
-    def validate_victims(self, field: Any) -> None:
-        valid = {int(c[0]) for c in field.choices or []}
-        if set(field.data or []) - valid:
-            raise ValidationError(_l("Only the victims of this case can be chosen."))
+    def share(self, partner_id: int) -> ShareFields:
+        return ShareFields(*(self[f"{name}_{partner_id}"] for name in SHARE_FIELD_NAMES))
+
+    def set_victim_choices(self, victim_choices: list[tuple[int, str]]) -> None:
+        for pid in self.partner_ids:
+            self.share(pid).victims.choices = victim_choices
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
-        if self.override_consent.data and not (self.override_reason.data or "").strip():
-            self.override_reason.errors = [
-                *self.override_reason.errors,
-                str(_l("Give the reason for the override.")),
-            ]
+        if self.sending and not (self.summary.data or "").strip():
+            self.summary.errors = [*self.summary.errors, str(_l("Write a summary for the partner."))]
             ok = False
+        for pid in self.chosen_ids():
+            fields = self.share(pid)
+            valid = {int(c[0]) for c in fields.victims.choices or []}
+            if set(fields.victims.data or []) - valid:
+                fields.victims.errors = [
+                    *fields.victims.errors,
+                    str(_l("Only the victims of this case can be chosen.")),
+                ]
+                ok = False
+            if fields.override.data and not (fields.override_reason.data or "").strip():
+                fields.override_reason.errors = [
+                    *fields.override_reason.errors,
+                    str(_l("Give the reason for the override.")),
+                ]
+                ok = False
         return ok
 
     def partner_field(self, partner_id: int) -> Any:
@@ -71,39 +91,70 @@ class ReferralForm(FlaskForm):
     def kind_field(self, partner_id: int) -> Any:
         return self[f"k_{partner_id}"]
 
-    def chosen(self) -> list[tuple[int, str]]:
-        return [(pid, self.kind_field(pid).data) for pid in self.partner_ids if self.partner_field(pid).data]
+    def chosen_ids(self) -> list[int]:
+        return [pid for pid in self.partner_ids if self.partner_field(pid).data]
 
-    def start(self, *, summary: str, kinds: dict[int, str], ticked: set[int], victims: list[int]) -> None:
-        """The form as first shown: a fresh token, the summary, each partner's type and tick."""
+    def chosen(self) -> list[tuple[int, str, ShareChoice]]:
+        """(partner id, type, what it is shown) of each partner ticked."""
+        return [(pid, self.kind_field(pid).data, self.sharing(pid)) for pid in self.chosen_ids()]
+
+    def start(self, *, kinds: dict[int, str], ticked: set[int], victims: list[int]) -> None:
+        """The form as first shown: a fresh token, an EMPTY summary (the coordinator writes it),
+        each partner's type and tick, and for each partner the consenting victims ticked (their
+        details are still shared only if identities or contacts are ticked for that partner)."""
         self.form_token.data = new_form_token()
-        self.summary.data = summary
+        self.summary.data = ""
         for pid in self.partner_ids:
             self.partner_field(pid).data = pid in ticked
             self.kind_field(pid).data = kinds[pid]
-        self.victims.data = victims
+            self.share(pid).victims.data = list(victims)
 
-    def sharing(self) -> ShareChoice:
-        """What the coordinator chose to share; the override reason counts only when ticked."""
-        override = (self.override_reason.data or None) if self.override_consent.data else None
+    def sharing(self, partner_id: int) -> ShareChoice:
+        """What the coordinator chose to show this partner; the override reason counts only when ticked."""
+        fields = self.share(partner_id)
+        override = (fields.override_reason.data or None) if fields.override.data else None
         return ShareChoice(
-            summary=self.summary.data or "",
-            share_place=bool(self.share_place.data),
-            share_identities=bool(self.share_identities.data),
-            share_contacts=bool(self.share_contacts.data),
-            share_suspects=bool(self.share_suspects.data),
-            person_ids=tuple(self.victims.data or ()),
+            share_place=bool(fields.place.data),
+            share_identities=bool(fields.identities.data),
+            share_contacts=bool(fields.contacts.data),
+            share_suspects=bool(fields.suspects.data),
+            person_ids=tuple(fields.victims.data or ()),
             override_reason=override,
         )
 
 
+SHARE_FIELD_NAMES = ("place", "identities", "contacts", "suspects", "victims", "override", "override_reason")
+
+
+def _share_fields() -> dict[str, Any]:
+    """Fresh fields for one partner's sharing choice, by name (without the partner's id)."""
+    return {
+        "place": BooleanField(_l("The place (address, landmark, business name)")),
+        "identities": BooleanField(_l("Identities of the chosen victims (name, exact age, document)")),
+        "contacts": BooleanField(_l("Contact details of the chosen victims (phone, address)")),
+        "suspects": BooleanField(_l("Details of the suspects")),
+        "victims": MultiCheckboxField(
+            _l("Victims whose details are shared"), validate_choice=False, coerce=int
+        ),
+        "override": BooleanField(_l("Share without recorded consent (override)")),
+        "override_reason": long_text(
+            _l("Reason for the override"),
+            1000,
+            description=_l("Recorded on the referral and in the audit trail."),
+        ),
+    }
+
+
 def referral_form_class(partner_ids: Sequence[int]) -> type[ReferralForm]:
-    """A ReferralForm with a checkbox `p_<id>` and a type `k_<id>` for each partner offered."""
+    """A ReferralForm with, for each partner offered, a checkbox `p_<id>`, a type `k_<id>` and its
+    sharing fields `place_<id>`, `identities_<id>`, ... `override_reason_<id>`."""
     attrs: dict[str, Any] = {"partner_ids": list(partner_ids)}
     kinds = choices(KIND_LABELS)
     for pid in partner_ids:
         attrs[f"p_{pid}"] = BooleanField(_l("Refer"))
         attrs[f"k_{pid}"] = SelectField(_l("Type"), choices=kinds, default=ReferralKind.SERVICES.value)
+        for name, unbound in _share_fields().items():
+            attrs[f"{name}_{pid}"] = unbound
     return type("DynamicReferralForm", (ReferralForm,), attrs)
 
 

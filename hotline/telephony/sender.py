@@ -1,4 +1,4 @@
-"""The outbound SMS/WhatsApp sender the notification outbox uses.
+"""The outbound SMS/WhatsApp sender, which `create_app` plugs into the notification outbox.
 
 `TwilioSmsSender.send(to, body)` never raises for Twilio or network trouble: it returns an
 `SmsResult` whose `outcome` tells the outbox what to do with its row:
@@ -8,8 +8,9 @@
 - `failed`: permanent (any other 4xx, an invalid number or body, an opted-out recipient);
 - `disabled`: credentials are missing; nothing was attempted (shown on the admin page).
 
-No personal data (numbers, bodies, Twilio's error text, which can quote the number) is logged or
-returned in `detail`. Tests pass a fake `twilio.http.HttpClient`; nothing here opens a socket then.
+`outbox_sms_sender(app)` wraps it in the outbox's `Sender` interface. No personal data (numbers,
+bodies, Twilio's error text, which can quote the number) is logged or returned in `detail`. Tests
+pass a fake `twilio.http.HttpClient`; nothing here opens a socket then.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http import HttpClient
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+
+from hotline.notifications import services as outbox
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +178,24 @@ def get_sms_sender(app: Flask) -> TwilioSmsSender:
         http_client=app.extensions.get(HTTP_CLIENT_KEY),
         is_opted_out=is_opted_out,
     )
+
+
+class OutboxSmsSender:
+    """The SMS sender as the outbox sees it: `send(recipient, subject, body)` -> SendResult."""
+
+    def __init__(self, sender: TwilioSmsSender) -> None:
+        self._sender = sender
+        self.enabled = sender.is_enabled
+        self.reason = sender.disabled_reason
+
+    def send(self, recipient: str, subject: str, body: str) -> outbox.SendResult:
+        result = self._sender.send(recipient, body)  # an SMS has no subject
+        return outbox.SendResult(outbox.DeliveryOutcome(result.outcome.value), result.detail, result.sid)
+
+
+def outbox_sms_sender(app: Flask) -> OutboxSmsSender:
+    """The factory `create_app` registers for the outbox's SMS channel."""
+    return OutboxSmsSender(get_sms_sender(app))
 
 
 def get_rest_client(app: Flask) -> Any:

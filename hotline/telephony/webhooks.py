@@ -31,7 +31,6 @@ SIGNATURE_HEADER = "X-Twilio-Signature"
 CALL_SID_RE = re.compile(r"^CA[0-9a-f]{32}$")
 MESSAGE_SID_RE = re.compile(r"^(SM|MM)[0-9a-f]{32}$")
 RECORDING_SID_RE = re.compile(r"^RE[0-9a-f]{32}$")
-ACCOUNT_SID_RE = re.compile(r"^AC[0-9a-f]{32}$")
 PHONE_RE = re.compile(r"^\+?[0-9]{3,16}$")
 RECORDING_URL_RE = re.compile(r"^https://api\.twilio\.com/[A-Za-z0-9/._\-]{10,300}$")
 # Numbers Twilio reports when the caller withheld theirs.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hotline.awareness import services
-from hotline.awareness.services import CONTENT_DIR, LANGUAGES, SLUGS, ContentError
+from hotline.awareness.services import CONTENT_DIR, LANGUAGES, SLUGS, ContentError, pages
 
 
 def _files(lang: str) -> set[str]:
@@ -23,7 +23,7 @@ def test_parity_check_catches_a_page_in_one_language_only(tmp_path, monkeypatch)
         for slug in SLUGS:
             (tmp_path / lang / f"{slug}.md").write_text("---\ntitle: t\ndescription: d\nnav: n\n---\nx")
     (tmp_path / "en" / "action.md").unlink()
-    monkeypatch.setattr(services, "CONTENT_DIR", tmp_path)
+    monkeypatch.setattr(pages, "CONTENT_DIR", tmp_path)
     with pytest.raises(ContentError):
         services.render_page("action", "en", hotline_number="1818")
     assert services.render_page("action", "es", hotline_number="1818").title == "t"
@@ -100,7 +100,7 @@ def test_pages_are_rendered_once_and_cached(monkeypatch):
         calls.append(args)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(services, "render_page", counting)
+    monkeypatch.setattr(pages, "render_page", counting)
     first = services.get_page("iom", "es", hotline_number="1818")
     assert services.get_page("iom", "es", hotline_number="1818") is first
     services.get_page("iom", "en", hotline_number="1818")

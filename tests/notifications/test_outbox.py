@@ -8,20 +8,21 @@ from datetime import timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask import Flask
 from sqlalchemy import delete, select
 
 from hotline.database import utcnow
 from hotline.extensions import db as _db
 from hotline.notifications import services
 from hotline.notifications.models import OutboxChannel, OutboxMessage, OutboxStatus
-from hotline.notifications.senders import DisabledSender, Outcome, SendResult, SmtpSender
+from hotline.notifications.senders import DeliveryOutcome, DisabledSender, SendResult, SmtpSender
 
 
 class FakeSender:
     enabled = True
 
-    def __init__(self, *outcomes: Outcome) -> None:
-        self.outcomes = list(outcomes) or [Outcome.SENT]
+    def __init__(self, *outcomes: DeliveryOutcome) -> None:
+        self.outcomes = list(outcomes) or [DeliveryOutcome.SENT]
         self.sent: list[tuple[str, str]] = []
         self.lock = threading.Lock()
 
@@ -29,7 +30,7 @@ class FakeSender:
         with self.lock:
             self.sent.append((recipient, body))
             outcome = self.outcomes.pop(0) if len(self.outcomes) > 1 else self.outcomes[0]
-        return SendResult(outcome, "" if outcome is Outcome.SENT else "boom")
+        return SendResult(outcome, "" if outcome is DeliveryOutcome.SENT else "boom")
 
 
 def _queue(key: str = "k1", channel: OutboxChannel = OutboxChannel.SMS, recipient: str = "+51987654321"):
@@ -58,7 +59,7 @@ def test_same_event_is_queued_once(db):
 
 def test_delivery_sends_and_marks_sent(db):
     message = _queue()
-    sender = FakeSender(Outcome.SENT)
+    sender = FakeSender(DeliveryOutcome.SENT)
     report = services.deliver_pending({"sms": sender})
     assert (report.sent, report.failed, report.retried) == (1, 0, 0)
     db.refresh(message)
@@ -70,7 +71,7 @@ def test_delivery_sends_and_marks_sent(db):
 
 def test_temporary_failure_is_retried_with_backoff(db):
     message = _queue()
-    sender = FakeSender(Outcome.RETRY, Outcome.SENT)
+    sender = FakeSender(DeliveryOutcome.RETRY, DeliveryOutcome.SENT)
     now = utcnow()
     services.deliver_pending({"sms": sender}, now=now)
     db.refresh(message)
@@ -84,14 +85,14 @@ def test_temporary_failure_is_retried_with_backoff(db):
 
 def test_permanent_failure_stops(db):
     message = _queue()
-    services.deliver_pending({"sms": FakeSender(Outcome.FAILED)})
+    services.deliver_pending({"sms": FakeSender(DeliveryOutcome.FAILED)})
     db.refresh(message)
     assert message.status == OutboxStatus.FAILED and message.last_error == "boom"
 
 
 def test_gives_up_after_max_attempts(db):
     message = _queue()
-    sender = FakeSender(Outcome.RETRY)
+    sender = FakeSender(DeliveryOutcome.RETRY)
     now = utcnow()
     for i in range(services.MAX_ATTEMPTS + 2):
         services.deliver_pending({"sms": sender}, now=now + timedelta(days=i))
@@ -133,7 +134,7 @@ def test_two_workers_at_once_deliver_each_message_once(committed):
     for i in range(20):
         _queue(f"parallel-{i}")
     _db.session.commit()
-    sender = FakeSender(Outcome.SENT)
+    sender = FakeSender(DeliveryOutcome.SENT)
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
 
@@ -202,6 +203,23 @@ def test_email_server_rejecting_is_permanent_and_down_is_retried(db, smtp_server
     assert other.status == OutboxStatus.PENDING and other.attempts == 1
 
 
+def test_senders_are_registered_per_app(app):
+    other = Flask(__name__)
+    fake = FakeSender()
+    services.register_sender(other, OutboxChannel.SMS, lambda app: fake)
+    senders = services.get_senders(other)
+    assert senders["sms"] is fake
+    assert not senders["email"].enabled and "no email sender registered" in senders["email"].reason
+    assert services.get_senders(app)["sms"] is not fake  # the test app keeps its own senders
+
+
+def test_the_app_registers_the_email_sender_from_its_config(app, monkeypatch):
+    assert services.get_senders(app)["email"].reason == "SMTP_URL is not set"
+    monkeypatch.setitem(app.config, "SMTP_URL", "smtp://mail.example.pe:587")
+    email = services.get_senders(app)["email"]
+    assert isinstance(email, SmtpSender) and email.starttls and email.host == "mail.example.pe"
+
+
 def test_cli_reports_disabled_channels(app, db):
     _queue()
     result = app.test_cli_runner().invoke(args=["outbox", "send"])
@@ -210,18 +228,19 @@ def test_cli_reports_disabled_channels(app, db):
 
 
 def test_worker_loop_escalates_and_delivers(app, db, monkeypatch):
-    import hotline.referrals.cli as referrals_cli
+    import hotline.referrals.services as referrals_services
 
     calls = []
-    monkeypatch.setattr(referrals_cli, "run_escalation", lambda: calls.append(1) or 2)
-    app.extensions["hotline.outbox_senders"] = {"sms": FakeSender(Outcome.SENT), "email": FakeSender()}
-    try:
-        _queue()
-        result = app.test_cli_runner().invoke(
-            args=["outbox", "send", "--loop", "--rounds", "2", "--interval", "0"]
-        )
-    finally:
-        del app.extensions["hotline.outbox_senders"]
+    monkeypatch.setattr(
+        referrals_services, "escalate_overdue", lambda **kwargs: calls.append(1) or [101, 102]
+    )
+    sms, email = FakeSender(DeliveryOutcome.SENT), FakeSender()
+    monkeypatch.setitem(app.extensions[services.SENDERS_KEY], "sms", lambda app: sms)
+    monkeypatch.setitem(app.extensions[services.SENDERS_KEY], "email", lambda app: email)
+    _queue()
+    result = app.test_cli_runner().invoke(
+        args=["outbox", "send", "--loop", "--rounds", "2", "--interval", "0"]
+    )
     assert result.exit_code == 0, result.output
     assert calls == [1, 1]
     assert "referrals: 2 escalated" in result.output and "sent 1" in result.output

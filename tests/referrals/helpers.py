@@ -67,13 +67,22 @@ def refer(
     send: bool = True,
     kind: str = "law_enforcement",
     token: str | None = None,
+    summary: str = SUMMARY,
+    per_partner: dict[str, dict[str, Any]] | None = None,
     **sharing: Any,
 ) -> list[Referral]:
-    choice = services.ShareChoice(summary=sharing.pop("summary", SUMMARY), **sharing)
+    """Refer `case` to the partners `codes`: each is shown `sharing` (ShareChoice fields), or
+    what `per_partner[code]` says for it."""
+    per_partner = per_partner or {}
     result = services.create_referrals(
         case,
-        partners=[services.PartnerChoice(partner(c).id, kind) for c in codes],
-        sharing=choice,
+        partners=[
+            services.PartnerChoice(
+                partner(c).id, kind, sharing=services.ShareChoice(**per_partner.get(c, sharing))
+            )
+            for c in codes
+        ],
+        summary=summary,
         actor=actor,
         send=send,
         form_token=token,

@@ -114,7 +114,7 @@ def test_the_same_form_sent_at_once_makes_one_referral(app, world):
         result = services.create_referrals(
             cases.get_case(world["case"]),
             partners=[services.PartnerChoice(world["partner"], "law_enforcement")],
-            sharing=services.ShareChoice(summary="Parallel submit."),
+            summary="Parallel submit.",
             actor=db.session.get(User, world["user"]),
             form_token="same-form-token",
         )
@@ -137,7 +137,7 @@ def test_two_escalation_runs_at_once_escalate_once(app, world):
         (referral,) = services.create_referrals(
             cases.get_case(world["case"]),
             partners=[services.PartnerChoice(world["partner"], "law_enforcement")],
-            sharing=services.ShareChoice(summary="Escalate me."),
+            summary="Escalate me.",
             actor=db.session.get(User, world["user"]),
             now=utcnow() - timedelta(hours=3),
         ).referrals

@@ -130,7 +130,7 @@ def test_same_form_token_makes_one_referral(db, coordinator):
     result = services.create_referrals(
         case,
         partners=[services.PartnerChoice(partner("MP-FISTRAP").id, "law_enforcement")],
-        sharing=services.ShareChoice(summary="again"),
+        summary="again",
         actor=coordinator,
         form_token="tok-1",
     )

@@ -170,8 +170,10 @@ def test_sending_from_the_form(client, login, db):
             f"k_{fistrap.id}": "law_enforcement",
             f"p_{pnp.id}": "y",
             f"k_{pnp.id}": "law_enforcement",
-            "share_identities": "y",
-            "victims": str(victim.id),
+            f"identities_{fistrap.id}": "y",
+            f"victims_{fistrap.id}": str(victim.id),
+            f"identities_{pnp.id}": "y",
+            f"victims_{pnp.id}": str(victim.id),
             "action": "send",
         },
     )
@@ -234,15 +236,17 @@ def test_mass_assigned_fields_are_ignored(client, login, db):
     [
         ({}, 422, "Choose at least one partner organisation."),
         ({"summary": ""}, 422, "Write a summary for the partner."),
-        ({"share_identities": "y"}, 422, "Choose the victims whose details are shared"),
+        ({"identities_{p}": "y"}, 422, "Choose the victims whose details are shared"),
         ({"summary": f"Ask for {VICTIM_NAME}."}, 422, "not shared with this partner"),
-        ({"override_consent": "y"}, 422, "Give the reason for the override."),
+        ({"summary": "Ask for Rosa at the bar."}, 422, "not shared with this partner"),
+        ({"override_{p}": "y"}, 422, "Give the reason for the override."),
     ],
 )
 def test_form_errors_keep_the_input(client, login, db, data, status, message):
     coordinator = login("coordinator")
     case = full_case(coordinator, consent="no")
     fistrap = partner("MP-FISTRAP")
+    data = {key.format(p=fistrap.id): value for key, value in data.items()}
     defaults = {} if data == {} else {f"p_{fistrap.id}": "y"}  # {}: no partner chosen at all
     response, payload = _post_new(client, case, {**defaults, **data})
     html = response.get_data(as_text=True)
@@ -258,12 +262,13 @@ def test_consent_refusal_then_override(client, login, db):
     case = full_case(coordinator, consent="no")
     victim = victim_of(case)
     fistrap = partner("MP-FISTRAP")
-    base = {f"p_{fistrap.id}": "y", "share_contacts": "y", "victims": str(victim.id), "action": "send"}
+    pid = fistrap.id
+    base = {f"p_{pid}": "y", f"contacts_{pid}": "y", f"victims_{pid}": str(victim.id), "action": "send"}
     refused, _ = _post_new(client, case, base)
     assert refused.status_code == 422
     assert "have not agreed to share their details" in refused.get_data(as_text=True)
     ok, _ = _post_new(
-        client, case, {**base, "override_consent": "y", "override_reason": "Life at risk tonight."}
+        client, case, {**base, f"override_{pid}": "y", f"override_reason_{pid}": "Life at risk tonight."}
     )
     assert ok.status_code == 302
     assert audit_count("referral.consent_override") == 1

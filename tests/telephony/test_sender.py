@@ -141,3 +141,25 @@ def test_factory_is_disabled_without_credentials(app, monkeypatch):
 def test_the_real_http_client_has_a_timeout(monkeypatch):
     s = TwilioSmsSender(ACCOUNT_SID, TOKEN, FROM)
     assert s.client.http_client.timeout == 10.0
+
+
+def test_the_outbox_reaches_sms_through_the_registered_sender(app, db, fake_http):
+    from hotline.notifications import services as outbox
+    from hotline.telephony.sender import OutboxSmsSender
+
+    fake = fake_http(created({"sid": "SM" + "2" * 32}), twilio_error(400, 21211))
+    sms = outbox.get_senders(app)["sms"]
+    assert isinstance(sms, OutboxSmsSender) and sms.enabled
+    sent = sms.send(TO, "ignored subject", BODY)
+    assert (sent.outcome, sent.provider_id) == (outbox.DeliveryOutcome.SENT, "SM" + "2" * 32)
+    assert sms.send(TO, "", BODY).outcome == outbox.DeliveryOutcome.FAILED
+    assert [r["data"]["Body"] for r in fake.requests] == [BODY, BODY]
+
+
+def test_the_outbox_sees_a_disabled_sms_sender_and_why(app, monkeypatch):
+    from hotline.notifications import services as outbox
+
+    monkeypatch.setitem(app.config, "TWILIO_FROM_NUMBER", "")
+    sms = outbox.get_senders(app)["sms"]
+    assert not sms.enabled and "TWILIO_FROM_NUMBER" in sms.reason
+    assert sms.send(TO, "", BODY).outcome == outbox.DeliveryOutcome.DISABLED

@@ -17,6 +17,7 @@ from hotline.referrals.services.common import (
     OPEN_STATUSES,
     PARTNER_VISIBLE,
     ConsentRequired,
+    DetailNotShared,
     PartnerInactive,
     ReferralError,
     RuleError,
@@ -39,7 +40,13 @@ from hotline.referrals.services.lifecycle import (
     revoke,
     send_referral,
 )
-from hotline.referrals.services.options import ReferralOptions, default_kind, referral_options
+from hotline.referrals.services.options import (
+    PartnerPreview,
+    ReferralOptions,
+    default_kind,
+    preview_referrals,
+    referral_options,
+)
 from hotline.referrals.services.portal import (
     get_partner_referral,
     list_partner_referrals,
@@ -70,7 +77,15 @@ from hotline.referrals.services.rules import (
     save_rule,
     suggest_partners,
 )
-from hotline.referrals.services.sharing import ShareChoice, plan_sharing, read_snapshot, victims_of
+from hotline.referrals.services.sharing import (
+    ShareChoice,
+    SharingReview,
+    check_summary,
+    plan_sharing,
+    read_snapshot,
+    review_sharing,
+    victims_of,
+)
 
 __all__ = [
     "DEFAULT_RULES",
@@ -80,14 +95,17 @@ __all__ = [
     "CaseProfile",
     "ConsentRequired",
     "CreateResult",
+    "DetailNotShared",
     "PartnerChoice",
     "PartnerInactive",
+    "PartnerPreview",
     "ReferralError",
     "ReferralFilter",
     "ReferralOptions",
     "RuleData",
     "RuleError",
     "ShareChoice",
+    "SharingReview",
     "Suggestion",
     "VersionConflict",
     "accept",
@@ -96,6 +114,7 @@ __all__ = [
     "acknowledge",
     "add_case_number",
     "check_case_closable",
+    "check_summary",
     "count_overdue",
     "counts_by_status",
     "create_referrals",
@@ -121,6 +140,7 @@ __all__ = [
     "partner_timeline",
     "plan_sharing",
     "post_update",
+    "preview_referrals",
     "profile_for",
     "read_snapshot",
     "record_handoff_for_call",
@@ -128,6 +148,7 @@ __all__ = [
     "record_referral_view",
     "record_warm_handoff",
     "referral_options",
+    "review_sharing",
     "revoke",
     "save_rule",
     "seed_routing_rules",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app, has_app_context
 
@@ -20,6 +21,15 @@ class ReferralError(HotlineError):
 
 class ConsentRequired(ReferralError):
     pass
+
+
+class DetailNotShared(ReferralError):
+    """A text sent to a partner mentions a detail of a person it is not shown. `leak` says what
+    kind of detail, in which text and whose; neither it nor the message holds the detail itself."""
+
+    def __init__(self, message: object = "", leak: Any = None) -> None:
+        super().__init__(message)
+        self.leak = leak
 
 
 class PartnerInactive(ReferralError):

@@ -10,7 +10,7 @@ transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -35,14 +35,18 @@ from hotline.referrals.services.common import (
     flush_versioned,
 )
 from hotline.referrals.services.events import add_event, audit_referral, check_not_final, clean_text
-from hotline.referrals.services.sharing import ShareChoice, plan_sharing
+from hotline.referrals.services.sharing import ShareChoice, check_summary, plan_sharing
 
 
 @dataclass(frozen=True)
 class PartnerChoice:
+    """One partner of a send: its type of referral, the rules that suggested it, and what IT is
+    shown (each partner of the same send has its own choice)."""
+
     partner_id: int
     kind: str
     rule_codes: tuple[str, ...] = ()
+    sharing: ShareChoice = field(default_factory=ShareChoice)
 
 
 @dataclass
@@ -78,7 +82,7 @@ def create_referrals(
     case: Case,
     *,
     partners: Sequence[PartnerChoice],
-    sharing: ShareChoice,
+    summary: str,
     actor: Any,
     send: bool = True,
     form_token: str | None = None,
@@ -86,7 +90,10 @@ def create_referrals(
 ) -> CreateResult:
     """Prepare one referral per chosen partner (and send them unless `send` is False).
 
-    The same `form_token` submitted again returns the referrals it already made.
+    Every partner gets the same `summary` and its own sharing choice: its snapshot holds only what
+    was chosen for it, and an override of consent is recorded on its referral alone. Nothing is
+    made unless every partner's choice passes (consent, need to know). The same `form_token`
+    submitted again returns the referrals it already made.
     """
     _lock_case(case)  # first: a parallel submit of the same form waits here, then finds ours
     if form_token:
@@ -130,12 +137,13 @@ def create_referrals(
                 reference=already[0].reference,
             )
         )
-    plan = plan_sharing(case, sharing)
-    encoded = plan.encoded()
+    summary = check_summary(summary)
+    plans = [plan_sharing(case, summary, c.sharing, partner_code=found[c.partner_id].code) for c in partners]
     now = now or utcnow()
     seq = _next_seq(case)
     made: list[Referral] = []
-    for offset, choice in enumerate(partners):
+    for offset, (choice, plan) in enumerate(zip(partners, plans, strict=True)):
+        sharing = choice.sharing
         referral = Referral(
             reference=f"{case.reference}-R{seq + offset}",
             case_id=case.id,
@@ -153,7 +161,7 @@ def create_referrals(
             share_suspects=sharing.share_suspects,
             shared_person_ids=[p.id for p in plan.victims],
             is_consent_overridden=bool(plan.without_consent),
-            shared_data=encoded,
+            shared_data=plan.encoded(),
             created_by_id=getattr(actor, "id", None),
         )
         db.session.add(referral)
@@ -188,8 +196,8 @@ def create_referrals(
                 referral,
                 "consent_override",
                 actor,
-                f"details of persons {[p.id for p in plan.without_consent]} shared without recorded "
-                "consent; the reason is on the referral's timeline",
+                f"details of persons {[p.id for p in plan.without_consent]} shared with "
+                f"{referral.partner.code} without recorded consent; the reason is on the referral's timeline",
             )
         made.append(referral)
     if send:
@@ -265,7 +273,7 @@ def record_warm_handoff(
     result = create_referrals(
         case,
         partners=[PartnerChoice(partner.id, ReferralKind.WARM_HANDOFF.value)],
-        sharing=ShareChoice(summary=summary),
+        summary=summary,
         actor=actor,
         send=True,
         now=now,

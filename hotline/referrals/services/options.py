@@ -1,6 +1,7 @@
 """What the referral form offers for a case: the partners the rules suggest (each with why), the
 other active partners, each one's default type, what is ticked at first, and the victims whose
-details may be shared. The form shows these; `create_referrals` applies the rules again."""
+details may be shared; and the preview of what each chosen partner would be shown. The form
+shows these; `create_referrals` applies the rules again."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from hotline.referrals.services.common import OPEN_STATUSES
 from hotline.referrals.services.lifecycle import PartnerChoice
 from hotline.referrals.services.queries import list_case_referrals
 from hotline.referrals.services.rules import Suggestion, suggest_partners
-from hotline.referrals.services.sharing import victims_of
+from hotline.referrals.services.sharing import ShareChoice, SharingReview, review_sharing, victims_of
 
 LAW_ENFORCEMENT_KINDS = frozenset({PartnerKind.POLICE, PartnerKind.PROSECUTOR, PartnerKind.JUDICIARY})
 # Law-enforcement bodies that protect or care for victims rather than investigate (the prosecutor's
@@ -80,10 +81,48 @@ class ReferralOptions:
             choices.append((person.id, label))
         return choices
 
-    def choices(self, chosen: Sequence[tuple[int, str]]) -> list[PartnerChoice]:
-        """The (partner id, type) pairs ticked on the form, each with the rules that suggested it."""
+    def choices(self, chosen: Sequence[tuple[int, str, ShareChoice]]) -> list[PartnerChoice]:
+        """The (partner id, type, sharing) ticked on the form, each with the rules that suggested it."""
         rules = {s.partner.id: tuple(s.rule_codes) for s in self.suggestions}
-        return [PartnerChoice(pid, kind, rules.get(pid, ())) for pid, kind in chosen]
+        return [PartnerChoice(pid, kind, rules.get(pid, ()), sharing) for pid, kind, sharing in chosen]
+
+    def partner(self, partner_id: int) -> Partner | None:
+        for suggestion in self.suggestions:
+            if suggestion.partner.id == partner_id:
+                return suggestion.partner
+        return next((p for p in self.others if p.id == partner_id), None)
+
+
+@dataclass
+class PartnerPreview:
+    """What one chosen partner would be shown (its snapshot, rendered like its portal page) and
+    why it could not be sent as it stands."""
+
+    partner: Partner
+    kind: str
+    review: SharingReview
+
+    @property
+    def shared(self) -> dict:  # type: ignore[type-arg]
+        return self.review.plan.snapshot
+
+    @property
+    def problems(self) -> list[str]:
+        return [str(p) for p in self.review.problems]
+
+
+def preview_referrals(
+    case: Case, options: ReferralOptions, *, partners: Sequence[PartnerChoice], summary: str
+) -> list[PartnerPreview]:
+    """The snapshot each chosen partner would get from this form, nothing saved or sent."""
+    previews = []
+    for choice in partners:
+        partner = options.partner(choice.partner_id)
+        if partner is not None:
+            previews.append(
+                PartnerPreview(partner, choice.kind, review_sharing(case, summary, choice.sharing))
+            )
+    return previews
 
 
 def referral_options(case: Case, *, locale: str) -> ReferralOptions:

@@ -6,36 +6,51 @@ snapshot, never the live case, so a later edit of the case, a new person, or a c
 afterwards never silently widens what the partner sees. A coordinator who wants the partner to
 see more revokes the referral and sends a new one. Revoking cuts the partner's access at once.
 
-- Always shared: the summary written for the partner, risk, region/province, forms of exploitation,
-  indicators, number of victims, minors, nationalities, and an anonymous profile of each victim
-  (gender, age band, nationalities, language).
-- Only when ticked: the place; victims' identities (name, alias, exact age, document) and contact
-  details (phone, address) — of the victims chosen, each with recorded consent or an audited
-  override with a reason; suspects' details.
+- Always shared: the summary written for the partners (the coordinator writes it: it starts
+  empty, never from the narrative), risk, region/province, forms of exploitation, indicators,
+  number of victims, minors, nationalities, and an anonymous profile of each victim (gender, age
+  band, nationalities, language).
+- Only when ticked FOR THAT PARTNER (each partner of one send has its own `ShareChoice`): the
+  place; victims' identities (name, alias, exact age, document) and contact details (phone,
+  address) — of the victims chosen, each with recorded consent or an audited override with a
+  reason; suspects' details.
 - Never: internal notes, the caller's or witnesses' details, the narrative as such, the history.
+
+The free texts a partner reads are checked against the details it is not shown (`leaks`).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
 from hotline.cases.models import Case, Consent, Person, PersonRole
-from hotline.referrals.services.common import ConsentRequired, ReferralError
+from hotline.referrals.services.common import ConsentRequired, DetailNotShared, ReferralError
+from hotline.referrals.services.leaks import (
+    ADDRESS,
+    NAME,
+    NUMBER,
+    PLACE,
+    SUMMARY,
+    SUSPECT_DETAILS,
+    Leak,
+    find_leaks,
+)
 
 SNAPSHOT_VERSION = 1
 MAX_SUMMARY = 5000
-_NUMBER_RUN = re.compile(r"[\d][\d\s().\-+/]{4,}\d")
+IDENTITY_FIELDS = ("name", "alias", "document")
+CONTACT_FIELDS = ("phone", "address")
 
 
 @dataclass(frozen=True)
 class ShareChoice:
-    summary: str
+    """What ONE partner is shown besides the summary and the general facts."""
+
     share_place: bool = False
     share_identities: bool = False
     share_contacts: bool = False
@@ -58,78 +73,154 @@ class SharingPlan:
         return json.dumps(self.snapshot, ensure_ascii=False, sort_keys=True)
 
 
+@dataclass
+class SharingReview:
+    """What a partner would be shown, and every reason it cannot be sent as it stands."""
+
+    plan: SharingPlan
+    problems: list[ReferralError] = field(default_factory=list)
+
+    @property
+    def leaks(self) -> list[Leak]:
+        return [p.leak for p in self.problems if isinstance(p, DetailNotShared) and p.leak]
+
+
+_CHOOSE_VICTIMS = _l("Choose the victims whose details are shared, or untick identities and contact details.")
+
+
 def victims_of(case: Case) -> list[Person]:
     return [p for p in case.persons if p.role == PersonRole.VICTIM]
 
 
-def plan_sharing(case: Case, choice: ShareChoice) -> SharingPlan:
-    """Check the choice (consent, summary) and build the snapshot; raises ReferralError."""
-    summary = (choice.summary or "").strip()
-    if not summary:
+def check_summary(summary: str | None) -> str:
+    """The summary for the partners, trimmed; raises ReferralError when empty or too long."""
+    text = (summary or "").strip()
+    if not text:
         raise ReferralError(_l("Write a summary for the partner."))
-    if len(summary) > MAX_SUMMARY:
+    if len(text) > MAX_SUMMARY:
         raise ReferralError(_l("The summary is too long (at most %(max)d characters).", max=MAX_SUMMARY))
+    return text
+
+
+def review_sharing(case: Case, summary: str, choice: ShareChoice) -> SharingReview:
+    """Build the snapshot one partner would get and list what is wrong with it (never raises).
+
+    The summary itself (empty, too long) is checked once for the whole send by `check_summary`.
+    """
+    summary = (summary or "").strip()
+    problems: list[ReferralError] = []
     victims_by_id = {p.id: p for p in victims_of(case)}
     chosen: list[Person] = []
     if choice.shares_victims:
         if not choice.person_ids:
-            raise ReferralError(
-                _l("Choose the victims whose details are shared, or untick identities and contact details.")
-            )
+            problems.append(ReferralError(_CHOOSE_VICTIMS))
         if set(choice.person_ids) - set(victims_by_id):
-            raise ReferralError(_l("Only the victims of this case can be chosen."))
-        chosen = [victims_by_id[i] for i in sorted(set(choice.person_ids))]
+            problems.append(ReferralError(_l("Only the victims of this case can be chosen.")))
+        chosen = [victims_by_id[i] for i in sorted(set(choice.person_ids) & set(victims_by_id))]
     without = [p for p in chosen if p.consent != Consent.YES]
-    override = (choice.override_reason or "").strip()
-    if without and not override:
-        raise ConsentRequired(
-            _l(
-                "%(count)d of the chosen victims have not agreed to share their details. Untick them, "
-                "or override with a reason (the override is recorded).",
-                count=len(without),
+    if without and not (choice.override_reason or "").strip():
+        problems.append(
+            ConsentRequired(
+                _l(
+                    "%(count)d of the chosen victims have not agreed to share their details. Untick them, "
+                    "or override with a reason (the override is recorded).",
+                    count=len(without),
+                )
             )
         )
-    _check_no_leak(case, choice, chosen, summary)
-    return SharingPlan(
-        victims=chosen, without_consent=without, snapshot=build_snapshot(case, choice, chosen, summary)
-    )
+    public = [case.reference, case.region.name if case.region else None]
+    public.append(case.province.name if case.province else None)
+    for leak in find_leaks(
+        case.persons, _texts(case, choice, summary), shown=_shown(case, choice, chosen), public=public
+    ):
+        problems.append(DetailNotShared(leak_message(leak), leak))
+    snapshot = build_snapshot(case, choice, chosen, summary)
+    return SharingReview(SharingPlan(victims=chosen, without_consent=without, snapshot=snapshot), problems)
 
 
-def _digits(text: str) -> str:
-    return "".join(c for c in text if c.isdigit())
+def plan_sharing(
+    case: Case, summary: str, choice: ShareChoice, *, partner_code: str | None = None
+) -> SharingPlan:
+    """Check one partner's choice (consent, need to know) and build its snapshot; raises the first
+    problem as a ReferralError naming the partner."""
+    review = review_sharing(case, check_summary(summary), choice)
+    if review.problems:
+        raise for_partner(review.problems[0], partner_code)
+    return review.plan
 
 
-def _check_no_leak(case: Case, choice: ShareChoice, chosen: Sequence[Person], summary: str) -> None:
-    """Refuse a summary (or place) naming a person whose details are not shared with this partner."""
-    texts = [summary] + ([case.location] if choice.share_place and case.location else [])
-    folded = " ".join(t.casefold() for t in texts)
-    numbers = [_digits(m.group(0)) for t in texts for m in _NUMBER_RUN.finditer(t)]
-    chosen_ids = {p.id for p in chosen}
-    for person in case.persons:
-        identity_shared = (person.id in chosen_ids and choice.share_identities) or (
-            person.role == PersonRole.SUSPECT and choice.share_suspects
+def for_partner(error: ReferralError, partner_code: str | None) -> ReferralError:
+    """The same error, its message prefixed with the partner it is about."""
+    if partner_code:
+        error.message = _l("For %(partner)s: %(problem)s", partner=partner_code, problem=error.message)
+    return error
+
+
+def _texts(case: Case, choice: ShareChoice, summary: str) -> dict[str, str | None]:
+    """The free texts this partner reads."""
+    texts: dict[str, str | None] = {SUMMARY: summary}
+    if choice.share_place:
+        texts[PLACE] = case.location
+    if choice.share_suspects:
+        texts[SUSPECT_DETAILS] = "\n".join(
+            p.details or "" for p in case.persons if p.role == PersonRole.SUSPECT
         )
-        contact_shared = person.id in chosen_ids and choice.share_contacts
-        words = [] if identity_shared else [person.name, person.alias, person.document_number]
-        if not contact_shared:
-            words.append(person.address)
-        for word in words:
-            if word and len(word.strip()) >= 3 and word.strip().casefold() in folded:
-                raise ReferralError(_LEAK_MESSAGE)
-        if not identity_shared and person.document_number:
-            digits = _digits(person.document_number)
-            if len(digits) >= 6 and any(digits in n for n in numbers):
-                raise ReferralError(_LEAK_MESSAGE)
-        if not contact_shared and person.phone:
-            digits = _digits(person.phone)[-9:]
-            if len(digits) >= 6 and any(digits in n for n in numbers):
-                raise ReferralError(_LEAK_MESSAGE)
+    return texts
 
 
-_LEAK_MESSAGE = _l(
-    "The summary or the place names a person, or gives a number or address, that is not shared with "
-    "this partner. Remove it, or tick what may be shared."
-)
+def _shown(case: Case, choice: ShareChoice, chosen: list[Person]) -> dict[int, set[str]]:
+    """Each person's details that this partner is shown (and so that its texts may mention)."""
+    chosen_ids = {p.id for p in chosen}
+    shown: dict[int, set[str]] = {}
+    for person in case.persons:
+        fields: set[str] = set()
+        if person.id in chosen_ids and choice.share_identities:
+            fields.update(IDENTITY_FIELDS)
+        if person.id in chosen_ids and choice.share_contacts:
+            fields.update(CONTACT_FIELDS)
+        if person.role == PersonRole.SUSPECT and choice.share_suspects:
+            fields.update(IDENTITY_FIELDS)
+        shown[person.id] = fields
+    return shown
+
+
+DETAIL_KINDS = {
+    NAME: _l("a word of the name or alias"),
+    NUMBER: _l("a phone or document number"),
+    ADDRESS: _l("a part of the address"),
+}
+WHOSE = {
+    PersonRole.VICTIM: _l("a victim"),
+    PersonRole.SUSPECT: _l("a suspect"),
+    PersonRole.WITNESS: _l("a witness"),
+    PersonRole.CALLER: _l("the caller"),
+}
+
+
+def leak_message(leak: Leak) -> Any:
+    """Which kind of detail was found, where and whose; never the detail itself."""
+    what = DETAIL_KINDS[leak.kind]
+    person = WHOSE.get(leak.role, _l("a person of the case"))  # type: ignore[call-overload]
+    if leak.text == PLACE:
+        return _l(
+            "The place recorded on the case mentions %(what)s of %(person)s, which is not shared with "
+            "this partner. Untick the place, or tick what may be shared.",
+            what=what,
+            person=person,
+        )
+    if leak.text == SUSPECT_DETAILS:
+        return _l(
+            "The suspects' details recorded on the case mention %(what)s of %(person)s, which is not "
+            "shared with this partner. Untick the suspects, or tick what may be shared.",
+            what=what,
+            person=person,
+        )
+    return _l(
+        "The summary mentions %(what)s of %(person)s, which is not shared with this partner. "
+        "Remove it, or tick what may be shared.",
+        what=what,
+        person=person,
+    )
 
 
 def _profile(person: Person, number: int) -> dict[str, Any]:

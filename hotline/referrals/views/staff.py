@@ -102,24 +102,37 @@ def case_referrals(case_id: int):  # type: ignore[no-untyped-def]
 
 @role_required(COORDINATOR)
 def new(case_id: int):  # type: ignore[no-untyped-def]
-    """Refer a case to one or more partners: the rules suggest them, the coordinator decides."""
+    """Refer a case to one or more partners: the rules suggest them, the coordinator decides what
+    each one is shown, and writes the summary beside a preview of exactly what each will see.
+
+    `action=preview` re-renders the form with the preview and sends nothing (with `fragment=1`,
+    only the preview, for referrals.js to swap in while the coordinator types).
+    """
     case = cases.load_case_for_detail(case_id)
     if case is None:
         abort(404)
     options = services.referral_options(case, locale=current_language())
     form = referral_form_class(options.partner_ids)()
-    form.victims.choices = options.victim_choices()
+    form.set_victim_choices(options.victim_choices())
     if request.method == "GET":
         form.start(
-            summary=case.narrative or "",
             kinds=options.default_kinds(),
             ticked=options.preselected(),
             victims=options.consenting_victims(),
         )
         return _render_new(case, form, options)
+    action = request.form.get("action")
+    if action == "preview":
+        form.sending = False
+        form.validate()  # shows what is wrong; nothing is saved either way
+        if request.form.get("fragment"):
+            if form.csrf_token.errors:
+                abort(400)
+            return _render_preview(case, form, options)
+        return _render_new(case, form, options)
     if not form.validate():
         return _render_new(case, form, options, status=422)
-    return _create(case, form, options, send=request.form.get("action") != "pending")
+    return _create(case, form, options, send=action != "pending")
 
 
 def _create(case: Case, form: ReferralForm, options: services.ReferralOptions, *, send: bool):  # type: ignore[no-untyped-def]
@@ -128,7 +141,7 @@ def _create(case: Case, form: ReferralForm, options: services.ReferralOptions, *
         result = services.create_referrals(
             case,
             partners=options.choices(form.chosen()),
-            sharing=form.sharing(),
+            summary=form.summary.data or "",
             actor=current_user,
             send=send,
             form_token=token,
@@ -158,6 +171,7 @@ def _create(case: Case, form: ReferralForm, options: services.ReferralOptions, *
 
 def _render_new(case: Case, form: ReferralForm, options: services.ReferralOptions, status: int = 200):  # type: ignore[no-untyped-def]
     """The form shows the case's persons: each rendering is one audited view of the case."""
+    previews = _previews(case, form, options)
     cases.record_case_view(case, current_user, summary="referral form")
     db.session.commit()
     return (
@@ -165,6 +179,9 @@ def _render_new(case: Case, form: ReferralForm, options: services.ReferralOption
             "referrals/new.html",
             case=case,
             form=form,
+            previews=previews,
+            summary=form.summary.data or "",
+            forms_names=form_names(),
             suggestions=options.suggestions,
             others=options.others,
             focal_points=count_focal_points(),
@@ -174,6 +191,25 @@ def _render_new(case: Case, form: ReferralForm, options: services.ReferralOption
             ack_hours=services.ack_hours(),
         ),
         status,
+    )
+
+
+def _previews(case: Case, form: ReferralForm, options: services.ReferralOptions) -> list[Any]:
+    return services.preview_referrals(
+        case, options, partners=options.choices(form.chosen()), summary=form.summary.data or ""
+    )
+
+
+def _render_preview(case: Case, form: ReferralForm, options: services.ReferralOptions):  # type: ignore[no-untyped-def]
+    """Only the preview (for the live update): one audited view of the case, like the form."""
+    previews = _previews(case, form, options)
+    cases.record_case_view(case, current_user, summary="referral preview")
+    db.session.commit()
+    return render_template(
+        "referrals/_preview.html",
+        previews=previews,
+        summary=form.summary.data or "",
+        forms_names=form_names(),
     )
 
 
