@@ -45,9 +45,11 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(bench)
     app.cli.add_command(users)
     app.cli.add_command(translate)
+    from hotline.audit.cli import audit_cli
     from hotline.referrals.cli import referrals
     from hotline.worker import outbox_cli, worker
 
+    app.cli.add_command(audit_cli)
     app.cli.add_command(worker)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(referrals)

@@ -21,6 +21,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from hotline.audit import chain
 from hotline.extensions import db
 from hotline.notifications import services as outbox
 from hotline.referrals import services as referrals
@@ -50,6 +51,13 @@ def escalate_referrals(app: Flask) -> str | None:
     return f"referrals: {len(escalated)} escalated" if escalated else None
 
 
+def seal_audit_trail(app: Flask) -> str | None:
+    """Seal the audit rows committed since the last round into the hash chain (hotline/audit/chain.py)."""
+    sealed = chain.seal_pending(db.session)
+    db.session.commit()
+    return f"audit: {sealed} rows sealed" if sealed else None
+
+
 def deliver_outbox(app: Flask, *, batch: int = DEFAULT_BATCH) -> str:
     """Send the SMS and e-mail that are due (each message is committed on its own)."""
     report = outbox.deliver_pending(outbox.get_senders(app), batch=batch)
@@ -65,6 +73,7 @@ def jobs(*, batch: int = DEFAULT_BATCH) -> list[Job]:
     return [
         Job("referrals.escalate", escalate_referrals),
         Job("outbox.deliver", partial(deliver_outbox, batch=batch)),
+        Job("audit.seal", seal_audit_trail),
     ]
 
 

@@ -129,3 +129,16 @@ def test_outbox_send_without_loop_only_delivers(app, db, sms, monkeypatch):
     result = app.test_cli_runner().invoke(args=["outbox", "send"])
     assert result.exit_code == 0, result.output
     assert "sent 1" in result.output and called == []
+
+
+def test_each_round_seals_the_audit_trail(app, db):
+    from hotline.audit import chain
+    from hotline.audit import services as audit
+    from hotline.worker import jobs, run_round
+
+    event = audit.record("test.worker_seal")
+    db.flush()
+    assert event.chain_seq is None
+    run_round(app, [j for j in jobs() if j.name == "audit.seal"])
+    db.expire_all()
+    assert event.chain_seq is not None and chain.verify(db).ok
