@@ -149,6 +149,13 @@ def register_signals(app: Flask) -> None:
 
 def register_senders(app: Flask) -> None:
     """Plug the SMS and e-mail senders into the notification outbox (which imports no domain)."""
+    from hotline.notifications.models import OutboxChannel
+    from hotline.notifications.senders import smtp_sender
+    from hotline.notifications.services import register_sender
+    from hotline.telephony.sender import outbox_sms_sender
+
+    register_sender(app, OutboxChannel.SMS, outbox_sms_sender)
+    register_sender(app, OutboxChannel.EMAIL, smtp_sender)
 
 
 def register_blueprints(app: Flask) -> None:

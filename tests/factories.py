@@ -12,8 +12,16 @@ from datetime import timedelta
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
+from hotline import crypto
 from hotline.audit.models import AuditEvent
-from hotline.auth.models import User, UserSession
+from hotline.auth.models import (
+    TWO_STEP_ROLES,
+    AccountRequest,
+    PasswordToken,
+    RecoveryCode,
+    User,
+    UserSession,
+)
 from hotline.auth.passwords import hash_password
 from hotline.calls.models import Call
 from hotline.cases.models import Case, CaseCounter, CaseHistory, CaseNote, Person
@@ -29,6 +37,9 @@ from hotline.telephony.models import CallRecording, Message, OptOut
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 _DEFAULT_HASH = hash_password(DEFAULT_PASSWORD)
+# The authenticator secret of every user made with two-step verification on (`two_step=True`, the
+# default for the roles that require it): `pyotp.TOTP(TOTP_SECRET).now()` is their current code.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 class _Session:
@@ -108,12 +119,18 @@ class UserFactory(_Factory):
 
     class Params:
         partner_code = None
+        # Enrolled like a real user of a role that requires it; `two_step=False` for one who is not yet.
+        two_step = factory.LazyAttribute(lambda o: o.role in TWO_STEP_ROLES)
 
     email = factory.Sequence(lambda n: f"user{n}@hotline.test")
     name = factory.Sequence(lambda n: f"User {n}")
     role = "operator"
     password_hash = _DEFAULT_HASH
     is_active = True
+
+    @factory.lazy_attribute
+    def totp_secret(self) -> str | None:
+        return crypto.encrypt(TOTP_SECRET) if self.two_step else None
 
     @factory.lazy_attribute
     def partner_id(self) -> int | None:
@@ -131,6 +148,43 @@ class UserSessionFactory(_Factory):
     user = factory.SubFactory(UserFactory)
     token_hash = factory.Sequence(lambda n: f"{n:064x}")
     expires_at = factory.LazyFunction(lambda: utcnow() + timedelta(hours=8))
+
+
+class RecoveryCodeFactory(_Factory):
+    """An unused recovery code (the plain code is unknown: `enable_two_step` returns real ones)."""
+
+    class Meta:
+        model = RecoveryCode
+
+    class Params:
+        user = factory.SubFactory(UserFactory)
+
+    user_id = factory.SelfAttribute("user.id")
+    code_hash = factory.Sequence(lambda n: f"{n:064x}")
+
+
+class AccountRequestFactory(_Factory):
+    """A pending request for a new operator account; `approvals.request_*` make real ones."""
+
+    class Meta:
+        model = AccountRequest
+
+    kind = "create"
+    email = factory.Sequence(lambda n: f"requested{n}@hotline.test")
+    name = factory.Sequence(lambda n: f"Requested {n}")
+    role = "operator"
+    requested_by = factory.SubFactory(UserFactory, role="admin")
+
+
+class PasswordTokenFactory(_Factory):
+    """A live set-password link (its token is unknown: `issue_password_link` e-mails real ones)."""
+
+    class Meta:
+        model = PasswordToken
+
+    user = factory.SubFactory(UserFactory)
+    token_hash = factory.Sequence(lambda n: f"{n:064x}")
+    expires_at = factory.LazyFunction(lambda: utcnow() + timedelta(hours=24))
 
 
 # --- calls and cases (issue 3) -------------------------------------------------------------------

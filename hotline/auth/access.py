@@ -2,6 +2,9 @@
 
 Every view states who may use it: `@public` or `@role_required(...)`. The app refuses (403) any
 endpoint that states neither, so a forgotten decorator fails closed; tests list `app.url_map`.
+
+A user whose role requires two-step sign-in and who has not set it up reaches no page but the
+set-up page (and the password change, which comes first): no data before the second factor.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort
+from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
 from hotline.auth.models import Role
@@ -21,6 +24,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 ACCESS_ATTR = "hotline_access"
 PUBLIC = "public"
+# What a signed-in user who must still set up two-step verification may open.
+ENROLMENT_ENDPOINTS = frozenset({"auth.two_step_setup", "auth.change_password"})
 
 
 def public(view: F) -> F:
@@ -55,6 +60,13 @@ def check_roles(allowed: frozenset[Role]) -> None:
 
     if not current_user.is_authenticated:
         abort(login_manager.unauthorized())
+    if (
+        current_user.needs_two_step
+        and not current_user.has_totp
+        and request.endpoint not in ENROLMENT_ENDPOINTS
+    ):
+        target = request.full_path.rstrip("?") if request.method == "GET" else None
+        abort(redirect(url_for("auth.two_step_setup", next=target)))
     if Role(current_user.role) not in allowed:
         abort(403)
 

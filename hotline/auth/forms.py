@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
@@ -29,32 +29,87 @@ class LoginForm(FlaskForm):
 
 
 class TotpForm(FlaskForm):
+    """The code prompt at sign-in: the app's six-digit code, or one of the recovery codes."""
+
     code = StringField(
-        _l("Six-digit code"),
-        validators=[DataRequired(), Length(min=6, max=7)],
+        _l("Code"),
+        validators=[DataRequired(), Length(max=64)],
+        description=_l("The six digits shown by your authenticator app, or one of your recovery codes."),
+        render_kw={"autocomplete": "one-time-code", "autocapitalize": "characters", "spellcheck": "false"},
+    )
+
+
+def _new_code_field() -> StringField:
+    return StringField(
+        _l("Six-digit code from the app"),
+        validators=[DataRequired(), Length(max=64)],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
     )
 
 
-class StrongPassword:
-    """WTForms validator applying the password policy (needs the e-mail from another field)."""
+def _current_code_field() -> StringField:
+    return StringField(
+        _l("Current code"),
+        validators=[DataRequired(), Length(max=64)],
+        description=_l("From your authenticator app as it is now, or one of your recovery codes."),
+        render_kw={"autocomplete": "one-time-code", "autocapitalize": "characters", "spellcheck": "false"},
+    )
 
-    def __init__(self, email_field: str | None = None) -> None:
-        self.email_field = email_field
+
+class TwoStepSetupForm(FlaskForm):
+    """The first code of a new authenticator, which turns two-step verification on."""
+
+    code = _new_code_field()
+
+
+class TwoStepRenewForm(FlaskForm):
+    """Move two-step verification to a new authenticator: who you are, then the new app's code."""
+
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+    current_code = _current_code_field()
+    code = _new_code_field()
+
+
+class TwoStepConfirmForm(FlaskForm):
+    """Password and a current code, before turning it off or making new recovery codes."""
+
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+    current_code = _current_code_field()
+
+
+class StrongPassword:
+    """WTForms validator applying the password policy (the view sets `user_email` and `user_name`)."""
 
     def __call__(self, form: FlaskForm, field: PasswordField) -> None:
-        email = form[self.email_field].data if self.email_field else getattr(form, "user_email", None)
-        problems = passwords.password_problems(field.data or "", email=email)
+        problems = passwords.password_problems(
+            field.data or "", email=getattr(form, "user_email", None), name=getattr(form, "user_name", None)
+        )
         if problems:
             raise ValidationError(" ".join(str(p) for p in problems))
+
+
+PASSWORD_HINT = _l(
+    "At least 12 characters, hard to guess. A phrase of four or five words is easy to remember."
+)
 
 
 class PasswordChangeForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
     new_password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(), StrongPassword()],
-        description=_l("At least 12 characters. A phrase of several words is easy to remember."),
+        _l("New password"), validators=[DataRequired(), StrongPassword()], description=PASSWORD_HINT
+    )
+    confirm = PasswordField(_l("Repeat the new password"), validators=[DataRequired()])
+
+    def validate_confirm(self, field: PasswordField) -> None:
+        if field.data != self.new_password.data:
+            raise ValidationError(_l("The two passwords do not match."))
+
+
+class SetPasswordForm(FlaskForm):
+    """The page of a one-time link: the user chooses their password."""
+
+    new_password = PasswordField(
+        _l("New password"), validators=[DataRequired(), StrongPassword()], description=PASSWORD_HINT
     )
     confirm = PasswordField(_l("Repeat the new password"), validators=[DataRequired()])
 
@@ -79,11 +134,14 @@ class UserForm(_PartnerChoiceMixin, FlaskForm):
         _l("E-mail"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)]
     )
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
-    role = SelectField(_l("Role"), choices=role_choices(), validators=[DataRequired()])
-    password = PasswordField(
-        _l("Temporary password"),
-        validators=[DataRequired(), StrongPassword(email_field="email")],
-        description=_l("The user must change it at the first login."),
+    role = SelectField(
+        _l("Role"),
+        choices=role_choices(),
+        validators=[DataRequired()],
+        description=_l(
+            "Once a second administrator approves, the user receives an e-mail with a link to choose "
+            "a password."
+        ),
     )
 
 
@@ -95,5 +153,5 @@ class ConfirmForm(FlaskForm):
     """An action button with only the CSRF token (deactivate, reset password...)."""
 
 
-class TotpEnableForm(TotpForm):
-    """The first code from the authenticator app, which turns two-step verification on."""
+class RefuseRequestForm(FlaskForm):
+    reason = TextAreaField(_l("Reason (optional)"), validators=[Length(max=300)])

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import pyotp
 import pytest
 from sqlalchemy.exc import DatabaseError
 
 from hotline.audit import services
 from hotline.audit.models import AuditEvent
-from tests.factories import DEFAULT_PASSWORD
+from tests.factories import DEFAULT_PASSWORD, TOTP_SECRET
 from tests.helpers import count_queries
 
 
@@ -25,12 +26,12 @@ def test_audit_rows_are_append_only(db, make_user):
 
 
 def test_login_records_ip_and_role(client, make_user, db):
-    user = make_user(role="coordinator")
-    client.post_form(
-        "/login",
-        {"email": user.email, "password": DEFAULT_PASSWORD},
-        environ_base={"REMOTE_ADDR": "10.9.8.7"},
-    )
+    user = make_user(role="coordinator")  # two-step verification on, as the role requires
+    for url, data in (
+        ("/login", {"email": user.email, "password": DEFAULT_PASSWORD}),
+        ("/login/code", {"code": pyotp.TOTP(TOTP_SECRET).now()}),
+    ):
+        client.post_form(url, data, environ_base={"REMOTE_ADDR": "10.9.8.7"})
     event = db.query(AuditEvent).filter_by(action="auth.login", actor_id=user.id).one()
     assert event.ip == "10.9.8.7"
     assert event.actor_role == "coordinator"

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pyotp
 import pytest
 from freezegun import freeze_time
 from sqlalchemy import func, select
 
 from hotline.auth.models import UserSession
 from hotline.database import utcnow
-from tests.factories import DEFAULT_PASSWORD
+from tests.factories import DEFAULT_PASSWORD, TOTP_SECRET
 from tests.helpers import audit_count
 
 GENERIC_ERROR = "El correo o la contraseña no son correctos"
@@ -147,7 +148,17 @@ def test_safe_next_is_followed(client, make_user):
     response = client.post_form(
         "/login?next=/admin/users", {"email": user.email, "password": DEFAULT_PASSWORD}, page="/login"
     )
+    assert response.headers["Location"] == "/login/code"  # the next page waits for the second step
+    response = client.post_form("/login/code", {"code": pyotp.TOTP(TOTP_SECRET).now()})
     assert response.headers["Location"] == "/admin/users"
+
+
+def test_safe_next_survives_enrolment(client, make_user):
+    user = make_user(role="admin", two_step=False)
+    response = client.post_form(
+        "/login?next=/admin/users", {"email": user.email, "password": DEFAULT_PASSWORD}, page="/login"
+    )
+    assert response.headers["Location"] == "/account/2fa/setup?next=/admin/users"
 
 
 def test_not_logged_in_redirects_to_login(client):

@@ -9,7 +9,14 @@ from hotline.auth.models import Role
 
 # Routes open to anyone. Anything else must name its roles.
 PUBLIC_ENDPOINTS_ALLOWED_PREFIXES = ("awareness.", "telephony.")
-PUBLIC_ENDPOINTS = {"static", "core.healthz", "auth.login", "auth.login_totp", "auth.logout"}
+PUBLIC_ENDPOINTS = {
+    "static",
+    "core.healthz",
+    "auth.login",
+    "auth.login_totp",
+    "auth.logout",
+    "auth.set_password",  # the e-mailed one-time link: its token is the proof
+}
 
 
 def test_every_route_declares_its_access(app):

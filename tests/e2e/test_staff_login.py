@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pyotp
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -15,6 +16,14 @@ def test_keyboard_sign_in_and_out(page):
     page.fill("#email", "admin@demo.pe")
     page.fill("#password", "llave-maestra-1818")
     page.keyboard.press("Enter")
+    # An administrator sets up two-step verification at the first sign-in, before any other page.
+    page.wait_for_url("**/account/2fa/setup**")
+    secret = page.inner_text("code.secret")
+    page.fill("#code", pyotp.TOTP(secret).now())
+    page.keyboard.press("Enter")
+    page.wait_for_selector("ol.recovery-codes")
+    assert page.locator("ol.recovery-codes li").count() == 10
+    page.click("a.button.primary")
     page.wait_for_url("**/app")
     nav = page.inner_text("nav.main-nav")
     assert "Usuarios" in nav and "Registro de auditoría" in nav

@@ -1,8 +1,12 @@
-"""User administration (create, role, activation, password reset) and the user's own settings."""
+"""User accounts: creating them (command line), roles, activation, password reset and change.
+
+From the admin pages, whatever gives access to case data goes through `approvals` first (a second
+administrator); the functions here apply a change once it may happen.
+"""
 
 from __future__ import annotations
 
-import secrets
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -11,19 +15,24 @@ from hotline.audit import services as audit
 from hotline.audit.models import Outcome
 from hotline.auth import passwords
 from hotline.auth.models import Role, User
-from hotline.auth.services.common import UserError, audit_account, get_user_by_email, normalise_email
+from hotline.auth.services.common import (
+    UserError,
+    audit_account,
+    check_password,
+    clear_failures,
+    get_user_by_email,
+    normalise_email,
+)
+from hotline.auth.services.password_links import issue_password_link, unusable_password_hash
 from hotline.auth.services.sessions import revoke_sessions
+from hotline.database import utcnow
 from hotline.extensions import db
+from hotline.pagination import paginate
 from hotline.partners.models import Partner
 
 
-def _check_password(password: str, email: str) -> None:
-    problems = passwords.password_problems(password, email=email)
-    if problems:
-        raise UserError(" ".join(str(p) for p in problems))
-
-
-def _partner_for(role: Role, partner_code: str | None) -> Partner | None:
+def partner_for(role: Role, partner_code: str | None) -> Partner | None:
+    """The organisation of a partner user (required), or None for staff (who have none)."""
     if role is Role.PARTNER:
         if not partner_code:
             raise UserError(_l("A partner user must belong to a partner organisation."))
@@ -46,11 +55,12 @@ def create_user(
     must_change_password: bool = False,
     actor: User | None = None,
 ) -> User:
+    """Create an account with a password at once (the command line and the demo accounts)."""
     email = normalise_email(email)
     if get_user_by_email(email) is not None:
         raise UserError(_l("A user with this e-mail address already exists."))
-    _check_password(password, email)
-    partner = _partner_for(role, partner_code)
+    check_password(password, email=email, name=name)
+    partner = partner_for(role, partner_code)
     user = User(
         email=email,
         name=name.strip(),
@@ -70,20 +80,65 @@ def create_user(
     return user
 
 
-def change_role(user: User, *, role: Role, partner_code: str | None, actor: User) -> User:
+def create_invited_user(
+    *,
+    email: str,
+    role: Role,
+    name: str,
+    partner_id: int | None,
+    actor: User,
+    summary: str = "",
+    request_id: int | None = None,
+    now: datetime | None = None,
+) -> User:
+    """Create an account without a password; the user chooses one through an e-mailed link."""
+    email = normalise_email(email)
+    if get_user_by_email(email) is not None:
+        raise UserError(_l("A user with this e-mail address already exists."))
+    user = User(
+        email=email,
+        name=name.strip(),
+        role=role.value,
+        partner_id=partner_id,
+        password_hash=unusable_password_hash(),
+    )
+    db.session.add(user)
+    db.session.flush()
+    issue_password_link(user, welcome=True, request_id=request_id, now=now)
+    audit_account(
+        "user.create",
+        user,
+        actor=actor,
+        summary=" ".join(
+            filter(None, [f"role={role.value}", f"partner_id={partner_id}" if partner_id else "", summary])
+        ),
+    )
+    return user
+
+
+def change_role(
+    user: User, *, role: Role, partner_code: str | None = None, actor: User, summary: str = ""
+) -> User:
     if user.id == actor.id and role is not Role.ADMIN:
         raise UserError(_l("You cannot remove your own administrator role."))
-    partner = _partner_for(role, partner_code)
+    partner = partner_for(role, partner_code)
+    return apply_role(
+        user, role=role, partner_id=partner.id if partner else None, actor=actor, summary=summary
+    )
+
+
+def apply_role(user: User, *, role: Role, partner_id: int | None, actor: User, summary: str = "") -> User:
     before = f"role={user.role} partner_id={user.partner_id}"
     user.role = role.value
-    user.partner_id = partner.id if partner else None
+    user.partner_id = partner_id
     # A change of role or organisation ends the user's sessions, so old rights stop at once.
     revoke_sessions(user, reason="role_changed")
     audit_account(
         "user.change_role",
         user,
         actor=actor,
-        summary=f"{before} -> role={user.role} partner_id={user.partner_id}",
+        summary=f"{before} -> role={user.role} partner_id={user.partner_id}"
+        + (f" {summary}" if summary else ""),
     )
     return user
 
@@ -100,16 +155,20 @@ def set_active(user: User, *, active: bool, actor: User) -> User:
     return user
 
 
-def reset_password(user: User, *, actor: User) -> str:
-    """Set a random temporary password (shown once to the admin); the user must change it."""
-    temporary = "-".join(secrets.token_urlsafe(6) for _ in range(3))
-    user.password_hash = passwords.hash_password(temporary)
-    user.must_change_password = True
-    user.locked_until = None
-    user.failed_login_count = 0
-    revoke_sessions(user, reason="password_reset")
-    audit_account("user.reset_password", user, actor=actor)
-    return temporary
+def reset_password(
+    user: User, *, actor: User, summary: str = "", request_id: int | None = None, now: datetime | None = None
+) -> None:
+    """The old password stops working and the sessions end; the user gets a link to choose a new one.
+
+    No temporary password exists, so no administrator ever sees one.
+    """
+    now = now or utcnow()
+    user.password_hash = unusable_password_hash()
+    user.must_change_password = False
+    clear_failures(user)
+    revoke_sessions(user, reason="password_reset", now=now)
+    issue_password_link(user, welcome=False, request_id=request_id, now=now)
+    audit_account("user.reset_password", user, actor=actor, summary=summary or "link sent")
 
 
 def change_password(user: User, *, current: str, new: str) -> None:
@@ -123,7 +182,7 @@ def change_password(user: User, *, current: str, new: str) -> None:
         raise UserError(_l("The current password is not correct."))
     if current == new:
         raise UserError(_l("The new password must be different from the current one."))
-    _check_password(new, user.email)
+    check_password(new, email=user.email, name=user.name)
     user.password_hash = passwords.hash_password(new)
     user.must_change_password = False
     revoke_sessions(user, reason="password_changed")
@@ -134,5 +193,5 @@ def set_locale(user: User, locale: str) -> None:
     user.locale = locale
 
 
-def list_users(page: int, per_page: int = 50):
-    return db.paginate(select(User).order_by(User.email), page=page, per_page=per_page, error_out=False)
+def list_users(page: int, per_page: int = 50):  # type: ignore[no-untyped-def]
+    return paginate(select(User).order_by(User.email), page=page, per_page=per_page)

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-
-from flask import current_app
-from sqlalchemy import update
+from datetime import datetime
 
 from hotline.audit import services as audit
 from hotline.audit.models import Outcome
 from hotline.auth import passwords
 from hotline.auth.models import User
-from hotline.auth.services.common import AuthError, audit_account, get_user_by_email
+from hotline.auth.services.common import (
+    AuthError,
+    audit_account,
+    clear_failures,
+    get_user_by_email,
+    is_locked,
+    register_failure,
+)
 from hotline.database import utcnow
-from hotline.extensions import db
 
 
 @dataclass(frozen=True)
@@ -24,7 +27,11 @@ class LoginResult:
 
 
 def authenticate(email: str, password: str, *, now: datetime | None = None) -> LoginResult:
-    """Check e-mail and password. Raises AuthError with one generic message on any failure."""
+    """Check e-mail and password. Raises AuthError with one generic message on any failure.
+
+    With two-step verification on, the lockout counter is cleared only once the code is accepted
+    too (`check_second_step`), so wrong codes and wrong passwords add up.
+    """
     now = now or utcnow()
     user = get_user_by_email(email) if len(email) <= 254 else None
     if user is None:
@@ -33,7 +40,7 @@ def authenticate(email: str, password: str, *, now: datetime | None = None) -> L
             "auth.login_failed", object_type="user", outcome=Outcome.FAILURE, summary="unknown account"
         )
         raise AuthError()
-    if user.locked_until is not None and user.locked_until > now:
+    if is_locked(user, now):
         passwords.verify_password(None, password)
         audit_account(
             "auth.login_locked",
@@ -43,7 +50,7 @@ def authenticate(email: str, password: str, *, now: datetime | None = None) -> L
         )
         raise AuthError()
     if not passwords.verify_password(user.password_hash, password):
-        _register_failure(user, now)
+        register_failure(user, now, action="auth.login_failed", summary="wrong password")
         raise AuthError()
     if not user.is_active:
         audit_account(
@@ -55,39 +62,6 @@ def authenticate(email: str, password: str, *, now: datetime | None = None) -> L
         raise AuthError()
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
-    user.failed_login_count = 0
-    user.first_failed_login_at = None
-    user.locked_until = None
+    if not user.has_totp:
+        clear_failures(user)
     return LoginResult(user=user, needs_totp=user.has_totp)
-
-
-def _register_failure(user: User, now: datetime) -> None:
-    window: timedelta = current_app.config["LOCKOUT_WINDOW"]
-    threshold: int = current_app.config["LOCKOUT_THRESHOLD"]
-    window_open = user.first_failed_login_at is not None and user.first_failed_login_at > now - window
-    # One atomic UPDATE, so concurrent failures on several workers all count.
-    if window_open:
-        db.session.execute(
-            update(User).where(User.id == user.id).values(failed_login_count=User.failed_login_count + 1)
-        )
-    else:
-        db.session.execute(
-            update(User).where(User.id == user.id).values(failed_login_count=1, first_failed_login_at=now)
-        )
-    db.session.refresh(user)
-    audit_account(
-        "auth.login_failed",
-        user,
-        outcome=Outcome.FAILURE,
-        summary="wrong password",
-    )
-    if user.failed_login_count >= threshold:
-        user.locked_until = now + window
-        user.failed_login_count = 0
-        user.first_failed_login_at = None
-        audit_account(
-            "auth.lockout",
-            user,
-            outcome=Outcome.DENIED,
-            summary=f"locked for {int(window.total_seconds() // 60)} minutes",
-        )
