@@ -21,6 +21,14 @@ YES_NO_UNKNOWN = [("", _l("Not known")), ("yes", _l("Yes")), ("no", _l("No"))]  
 MULTI_HINT = _l("Hold Ctrl (Cmd on a Mac) to choose more than one.")
 
 
+def parse_id(raw: str | None) -> int | None:
+    """An id typed in a query string, or None when it is not one a database row can have."""
+    text = (raw or "").strip()
+    if not text.isdigit() or len(text) > 19 or not 1 <= int(text) <= MAX_ID:
+        return None
+    return int(text)
+
+
 def record_id(form: Any, field: Any) -> None:
     """An id as a database can hold it: 1 .. 2**63-1 (anything else matches nothing: say so)."""
     if field.data is not None and not 1 <= field.data <= MAX_ID:

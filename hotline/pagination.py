@@ -35,6 +35,14 @@ class Page(Generic[T]):
         return self.page + 1 if self.has_next else None
 
 
+def page_number(raw: str | None) -> int:
+    """The page a query string asks for, as a number the pager accepts (1 .. MAX_PAGE)."""
+    text = (raw or "").strip()
+    if not text.isdigit() or len(text) > 6:
+        return 1 if not text.isdigit() else MAX_PAGE
+    return min(max(int(text), 1), MAX_PAGE)
+
+
 def paginate(query: Select[Any], *, page: int, per_page: int) -> Page[Any]:
     page = min(max(page, 1), MAX_PAGE)
     rows = list(db.session.scalars(query.limit(per_page + 1).offset((page - 1) * per_page)).unique())

@@ -22,6 +22,14 @@ ACTION_LABELS = {
     "auth.totp_disabled": _l("Two-step sign-in turned off"),
     "auth.totp_failed": _l("Wrong second-step code"),
     "user.create": _l("Account created"),
+    "user.request": _l("Account change requested (needs a second admin)"),
+    "user.approve": _l("Account change approved"),
+    "user.refuse": _l("Account change refused"),
+    "user.set_password": _l("Password set from a one-time link"),
+    "auth.totp_renewed": _l("Second factor moved to a new device"),
+    "auth.totp_reset": _l("Second factor reset by an admin"),
+    "auth.recovery_code_used": _l("Recovery code used"),
+    "auth.recovery_codes_created": _l("New recovery codes made"),
     "user.activate": _l("Account activated"),
     "user.deactivate": _l("Account deactivated"),
     "user.change_role": _l("Role changed"),
@@ -91,6 +99,8 @@ OBJECT_TYPE_LABELS = {
     "routing_rule": _l("Routing rule"),
     "report": _l("Report"),
     "opt_out": _l("SMS opt-out"),
+    "account_request": _l("Account request"),
+    "audit": _l("Audit trail"),
     "webhook": _l("Twilio webhook"),
 }
 

@@ -15,6 +15,7 @@ from flask_login import current_user
 
 from hotline.auth.access import Role, role_required
 from hotline.extensions import db
+from hotline.pagination import page_number
 from hotline.referrals import services
 from hotline.referrals.forms import CaseNumberForm
 from hotline.referrals.models import Referral
@@ -68,9 +69,8 @@ def index():  # type: ignore[no-untyped-def]
     status = request.args.get("status") or None
     if status not in {s.value for s in services.PARTNER_VISIBLE}:
         status = None
-    page = request.args.get("page", "1")
     pagination = services.list_partner_referrals(
-        current_user, status=status, page=int(page) if page.isdigit() else 1
+        current_user, status=status, page=page_number(request.args.get("page"))
     )
     return render_template(
         "portal/index.html",

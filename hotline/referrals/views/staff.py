@@ -15,7 +15,9 @@ from hotline.cases import services as cases
 from hotline.cases.models import Case
 from hotline.errors import HotlineError
 from hotline.extensions import db
+from hotline.forms import parse_id
 from hotline.i18n import current_language
+from hotline.pagination import page_number
 from hotline.partners.services import count_focal_points
 from hotline.referrals import services
 from hotline.referrals.forms import (
@@ -65,12 +67,11 @@ def index():  # type: ignore[no-untyped-def]
         filters = services.ReferralFilter(
             status=form.status.data or None,
             kind=form.kind.data or None,
-            partner_id=int(partner) if partner.isdigit() else None,
+            partner_id=parse_id(partner),
             overdue=bool(form.overdue.data),
             q=form.q.data or None,
         )
-    page = request.args.get("page", "1")
-    pagination = services.list_referrals(filters, page=int(page) if page.isdigit() else 1)
+    pagination = services.list_referrals(filters, page=page_number(request.args.get("page")))
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "referrals/index.html",
