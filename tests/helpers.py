@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import bindparam, event, func, select, text
+from sqlalchemy.exc import OperationalError
 
 from hotline.audit.models import AuditEvent
 from hotline.extensions import db
@@ -58,3 +59,22 @@ def delete_audit_rows(condition: str, params: dict[str, list[str]]) -> None:
             "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END"
         )
     )
+
+
+@contextmanager
+def database_fails_on(db, statement_prefix: str, *, after: int = 0) -> Iterator[list[str]]:
+    """Make the database raise on the (after+1)-th statement that starts with `statement_prefix`."""
+    connection = db.connection()
+    seen: list[str] = []
+
+    def fail(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith(statement_prefix.upper()):
+            seen.append(statement)
+            if len(seen) > after:
+                raise OperationalError(statement, parameters, Exception("server closed the connection"))
+
+    event.listen(connection, "before_cursor_execute", fail)
+    try:
+        yield seen
+    finally:
+        event.remove(connection, "before_cursor_execute", fail)

@@ -3,38 +3,16 @@ and gives the user back everything they typed, ready to send again."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event, func, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import func, select
 
 from hotline.audit.models import AuditEvent
 from hotline.calls.models import Call
 from hotline.cases.models import Case, Person
 from tests.cases.helpers import make_case
+from tests.helpers import database_fails_on
 
 NARRATIVE = "Su hermana <b>Yessenia</b> fue llevada a un bar en Madre de Dios & no puede salir."
-
-
-@contextmanager
-def database_fails_on(db, statement_prefix: str, *, after: int = 0) -> Iterator[list[str]]:
-    """Make the database raise on the (after+1)-th statement that starts with `statement_prefix`."""
-    connection = db.connection()
-    seen: list[str] = []
-
-    def fail(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if statement.lstrip().upper().startswith(statement_prefix.upper()):
-            seen.append(statement)
-            if len(seen) > after:
-                raise OperationalError(statement, parameters, Exception("server closed the connection"))
-
-    event.listen(connection, "before_cursor_execute", fail)
-    try:
-        yield seen
-    finally:
-        event.remove(connection, "before_cursor_execute", fail)
 
 
 def _counts(db) -> tuple[int, int, int]:

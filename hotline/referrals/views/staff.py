@@ -160,7 +160,7 @@ def _create(case: Case, form: ReferralForm, options: services.ReferralOptions, *
             result = services.CreateResult([], created=False)  # the same form sent twice at once
         else:
             flash(_("The referral could not be saved, and nothing was sent. Please try again."), "error")
-            return _render_new(case, form, options, status=500)
+            return _render_new(case, form, options, status=503)
     if not result.created:
         flash(_("This form was already sent: no new referral was made."), "info")
     elif send:
