@@ -114,6 +114,7 @@ class Config:
     REFERRAL_ACK_HOURS = _env_hours("REFERRAL_ACK_HOURS", {"urgent": 2, "high": 24, "normal": 72})
     REFERRAL_PARTNER_ACCESS_DAYS = 180
     REPORTS_K_ANONYMITY = _env_int("REPORTS_K_ANONYMITY", 11)  # reports: smallest group in anonymised exports
+    RETENTION_YEARS = _env_int("RETENTION_YEARS", 10)  # years after closing until `flask retention run`
 
 
 class DevelopmentConfig(Config):

@@ -185,6 +185,9 @@ def register_blueprints(app: Flask) -> None:
     from hotline.reports.views import bp as reports_bp
 
     app.register_blueprint(reports_bp)
+    from hotline.subjects.views import bp as subjects_bp
+
+    app.register_blueprint(subjects_bp)
 
 
 def register_request_hooks(app: Flask) -> None:

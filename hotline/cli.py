@@ -53,6 +53,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(worker)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(referrals)
+    from hotline.subjects.cli import retention
+
+    app.cli.add_command(retention)
 
 
 @click.command()

@@ -9,6 +9,7 @@ from hotline.partners.models import Partner
 from hotline.reference.models import ExploitationForm, Province, Region
 from hotline.referrals.models import Referral, ReferralCaseNumber, ReferralEvent, RoutingRule
 from hotline.reports import models as _reports_indexes  # noqa: F401  (an index on calls, migration 0007)
+from hotline.subjects.models import SubjectRequest
 from hotline.telephony.models import CallRecording, Message, OptOut
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "ReferralEvent",
     "Region",
     "RoutingRule",
+    "SubjectRequest",
     "User",
     "UserSession",
 ]

@@ -29,6 +29,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("core.home", _l("Home"), frozenset(Role)),
     NavEntry("auth.users", _l("Users"), frozenset({Role.ADMIN})),
     NavEntry("audit.index", _l("Audit trail"), frozenset({Role.ADMIN})),
+    NavEntry("subjects.index", _l("Data subjects"), frozenset({Role.ADMIN})),
     NavEntry("calls.queue", _l("Calls"), frozenset({Role.OPERATOR, Role.COORDINATOR})),
     NavEntry("cases.index", _l("Cases"), frozenset({Role.OPERATOR, Role.COORDINATOR})),
     NavEntry("telephony_staff.live", _l("Live calls"), frozenset({Role.OPERATOR, Role.COORDINATOR})),

@@ -33,6 +33,7 @@ from hotline.partners.models import Partner
 from hotline.partners.services import get_partner_by_code
 from hotline.reference.models import ExploitationForm, Province, Region
 from hotline.referrals.models import Referral, ReferralCaseNumber, ReferralEvent, RoutingRule
+from hotline.subjects.models import SubjectRequest
 from hotline.telephony.models import CallRecording, Message, OptOut
 
 DEFAULT_PASSWORD = "correct horse battery staple"
@@ -342,3 +343,16 @@ class OutboxMessageFactory(_Factory):
     channel = "sms"
     recipient = "+51911111111"
     body = "Linea 1818: prueba"
+
+
+# --- data subjects -------------------------------------------------------------------------------
+
+
+class SubjectRequestFactory(_Factory):
+    """A register row; `hotline.subjects.services` carries out and registers real requests."""
+
+    class Meta:
+        model = SubjectRequest
+
+    kind = "export"
+    reason = "Solicitud de acceso de prueba"

@@ -47,6 +47,7 @@ FLOORS: dict[str, int] = {
     "telephony": 6,
     "awareness": 6,
     "reports": 6,
+    "subjects": 6,
 }
 # The app factory and everything that wires domains together.
 TOP = {"", "models", "cli", "worker", "core", "navigation", "demo_data", "benchmark"}

@@ -83,6 +83,17 @@ ACTION_LABELS = {
     "telephony.bad_signature": _l("Webhook with a bad signature refused"),
     "telephony.bad_request": _l("Malformed webhook refused"),
     "audit.export": _l("Audit trail exported"),
+    "subject.search": _l("Data subjects searched"),
+    "subject.export": _l("Data subject's data exported"),
+    "subject.correct": _l("Data subject's data corrected"),
+    "subject.anonymise": _l("Data subject anonymised"),
+    "person.correct": _l("Person corrected"),
+    "person.anonymise": _l("Person anonymised"),
+    "case.anonymise": _l("Case anonymised"),
+    "call.anonymise": _l("Contact anonymised"),
+    "referral.redact": _l("Shared data redacted"),
+    "retention.case": _l("Case anonymised at the end of its retention"),
+    "retention.run": _l("Retention run"),
 }
 OUTCOME_LABELS = {
     Outcome.SUCCESS: _l("Success"),
@@ -102,6 +113,7 @@ OBJECT_TYPE_LABELS = {
     "account_request": _l("Account request"),
     "audit": _l("Audit trail"),
     "webhook": _l("Twilio webhook"),
+    "subject_request": _l("Data-subject request"),
 }
 
 

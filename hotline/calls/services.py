@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from hotline import crypto
 from hotline.audit import services as audit
 from hotline.calls.models import Call, CallerType, CallKind, CallLanguage, CallStatus, Channel
-from hotline.cases.services import CaseFacts, PersonData
+from hotline.cases.services import CaseFacts, PersonData, PersonTerms, redact_text
 from hotline.database import utcnow
 from hotline.errors import HotlineError
 from hotline.extensions import db
@@ -258,3 +259,80 @@ def list_queue(actor: Any, *, page: int = 1, per_page: int = 25, mine_only: bool
     unfinished = list(db.session.scalars(unfinished_q).unique())
     recent = paginate(recent_q, page=page, per_page=per_page)  # no COUNT(*) over millions of calls
     return Queue(unfinished=unfinished, recent=recent)
+
+
+# --- data-subject rights and retention (hotline/subjects) ---------------------------------------
+
+
+def anonymise_caller_numbers(
+    *,
+    phone_indexes: Sequence[str],
+    case_ids: Sequence[int],
+    terms: PersonTerms,
+    actor: Any,
+    basis: str,
+) -> dict[str, int]:
+    """A person's anonymisation: clear the caller number of every contact from their phone (blind
+    indexes), and redact their name words and numbers (`terms`, see `cases.services.person_terms`)
+    from the summaries of those contacts and of the contacts of their cases."""
+    indexes = [i for i in phone_indexes if i]
+    conditions = []
+    if indexes:
+        conditions.append(Call.caller_number_index.in_(indexes))
+    if case_ids:
+        conditions.append(Call.case_id.in_(list(case_ids)))
+    if not conditions:
+        return {}
+    counts: dict[str, int] = {}
+    for call in db.session.scalars(select(Call).where(or_(*conditions)).order_by(Call.id)):
+        changed = []
+        # Their number (by its blind index, or sharing six digits with their phone or document).
+        if call.caller_number_index in indexes or (
+            call.caller_number and redact_text(call.caller_number, terms) != call.caller_number
+        ):
+            call.caller_number = None
+            call.caller_number_index = None
+            changed.append("caller number")
+        redacted = redact_text(call.summary, terms)
+        if redacted != call.summary:
+            call.summary = redacted
+            changed.append("summary")
+        for what in changed:
+            key = "caller numbers" if what == "caller number" else "call summaries"
+            counts[key] = counts.get(key, 0) + 1
+        if changed:
+            audit.record(
+                "call.anonymise",
+                actor=actor,
+                object_type="call",
+                object_id=call.id,
+                summary=f"{' and '.join(changed)} anonymised ({basis})",
+            )
+    db.session.flush()
+    return counts
+
+
+def anonymise_case_calls(case_id: int, *, actor: Any, basis: str) -> dict[str, int]:
+    """Retention: clear the caller number and the summary of every contact of a case."""
+    counts: dict[str, int] = {}
+    for call in db.session.scalars(select(Call).where(Call.case_id == case_id).order_by(Call.id)):
+        changed = []
+        if call.caller_number is not None or call.caller_number_index is not None:
+            call.caller_number = None
+            call.caller_number_index = None
+            changed.append("caller number")
+            counts["caller numbers"] = counts.get("caller numbers", 0) + 1
+        if call.summary is not None:
+            call.summary = None
+            changed.append("summary")
+            counts["call summaries"] = counts.get("call summaries", 0) + 1
+        if changed:
+            audit.record(
+                "call.anonymise",
+                actor=actor,
+                object_type="call",
+                object_id=call.id,
+                summary=f"{' and '.join(changed)} cleared ({basis})",
+            )
+    db.session.flush()
+    return counts

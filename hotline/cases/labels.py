@@ -125,6 +125,9 @@ HISTORY_ACTION_LABELS = {
     "reopened": _l("Reopened"),
     "person_added": _l("Person added"),
     "person_updated": _l("Person changed"),
+    "person_corrected": _l("Person corrected (data-subject request)"),
+    "person_anonymised": _l("Person anonymised"),
+    "case_anonymised": _l("Case anonymised (retention)"),
 }
 HISTORY_FIELD_LABELS = {
     "status": _l("Status"),

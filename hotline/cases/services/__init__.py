@@ -4,6 +4,17 @@
 Every service takes the acting user as `actor`, flushes and never commits; the caller commits once.
 """
 
+from hotline.cases.services.anonymise import (
+    PLACEHOLDER,
+    PersonTerms,
+    anonymise_case,
+    anonymise_person,
+    correct_person,
+    person_terms,
+    persons_of,
+    redact_text,
+    terms_of,
+)
 from hotline.cases.services.common import (
     CaseClosed,
     CaseError,
@@ -53,6 +64,7 @@ from hotline.cases.services.workflow import (
 )
 
 __all__ = [
+    "PLACEHOLDER",
     "SORTS",
     "CaseClosed",
     "CaseError",
@@ -61,12 +73,16 @@ __all__ = [
     "CaseMatch",
     "InvalidTransition",
     "PersonData",
+    "PersonTerms",
     "VersionConflict",
     "add_note",
     "add_person",
     "age_range_for",
+    "anonymise_case",
+    "anonymise_person",
     "assign_case",
     "close_case",
+    "correct_person",
     "counts_by_status",
     "find_matching_cases",
     "format_reference",
@@ -82,11 +98,15 @@ __all__ = [
     "next_reference",
     "open_case",
     "parse_reference",
+    "person_terms",
+    "persons_of",
     "record_case_view",
     "record_person_view",
     "record_search",
+    "redact_text",
     "reopen_case",
     "set_case_status",
+    "terms_of",
     "triage_case",
     "update_case",
     "update_person",

@@ -66,6 +66,7 @@ from hotline.referrals.services.queries import (
     partner_choices,
     record_referral_view,
 )
+from hotline.referrals.services.redaction import redact_case_referrals, redact_shared_snapshots
 from hotline.referrals.services.rules import (
     CaseProfile,
     RuleData,
@@ -147,6 +148,8 @@ __all__ = [
     "record_outcome",
     "record_referral_view",
     "record_warm_handoff",
+    "redact_case_referrals",
+    "redact_shared_snapshots",
     "referral_options",
     "review_sharing",
     "revoke",
