@@ -191,8 +191,8 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    from hotline.access import access_of
     from hotline.auth import services as auth_services
-    from hotline.auth.access import access_of
     from hotline.auth.views import SESSION_KEY, end_browser_session
     from hotline.i18n import requested_language
 

@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify, render_template
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from hotline.auth.access import login_required, public
+from hotline.access import login_required, public
 from hotline.extensions import db
 
 bp = Blueprint("core", __name__)

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 from wtforms.fields.core import UnboundField
 
-from hotline.auth.access import PUBLIC, access_of
+from hotline.access import PUBLIC, access_of
 
 ROLES = ("operator", "coordinator", "manager", "admin", "partner")
 COMMON = ("page", "q", "status", "lang", "next", "draft", "sort", "partner", "since", "until", "start", "end")

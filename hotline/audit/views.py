@@ -8,10 +8,10 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
 from flask_login import current_user
 
+from hotline.access import Role, role_required
 from hotline.audit import services
 from hotline.audit.forms import AuditExportForm, AuditFilterForm
 from hotline.audit.labels import OBJECT_TYPE_LABELS, OUTCOME_LABELS, action_label
-from hotline.auth.access import Role, role_required
 from hotline.database import utcnow
 from hotline.extensions import db
 from hotline.pagination import paginate

@@ -7,18 +7,10 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from hotline.access import Role
 from hotline.database import TimestampMixin, UTCDateTime, utcnow
 from hotline.extensions import db
 from hotline.partners.models import Partner
-
-
-class Role(StrEnum):
-    OPERATOR = "operator"
-    COORDINATOR = "coordinator"
-    MANAGER = "manager"
-    ADMIN = "admin"
-    PARTNER = "partner"
-
 
 # Roles that must sign in with a second factor (the others may turn it on).
 TWO_STEP_ROLES = frozenset({Role.ADMIN, Role.MANAGER, Role.COORDINATOR})

@@ -16,7 +16,7 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
-from hotline.auth.access import public
+from hotline.access import public
 from hotline.awareness import services
 from hotline.awareness.forms import TipForm
 from hotline.extensions import db, limiter

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from hotline.auth.access import role_required
+from hotline.access import role_required
 from hotline.auth.models import Role
 from hotline.calls import services
 from hotline.calls.forms import IntakeForm

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from hotline.auth.access import Role, role_required
+from hotline.access import Role, role_required
 from hotline.notifications import services
 from hotline.notifications.labels import STATUS_LABELS
 from hotline.notifications.models import OutboxStatus

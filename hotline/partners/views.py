@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from hotline.auth.access import Role, role_required
+from hotline.access import Role, role_required
 from hotline.errors import HotlineError
 from hotline.extensions import db
 from hotline.i18n import current_language

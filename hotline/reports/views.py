@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import ImmutableMultiDict
 
-from hotline.auth.access import role_required
+from hotline.access import role_required
 from hotline.auth.models import Role
 from hotline.cases.labels import INDICATOR_LABELS
 from hotline.database import utcnow

@@ -32,7 +32,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from hotline.auth.access import public, role_required
+from hotline.access import public, role_required
 from hotline.auth.models import Role
 from hotline.calls.models import Call, CallStatus, Channel
 from hotline.database import utcnow

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hotline.auth.access import PUBLIC, access_of
+from hotline.access import PUBLIC, access_of
 from hotline.auth.models import Role
 
 # Routes open to anyone. Anything else must name its roles.

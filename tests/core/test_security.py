@@ -11,7 +11,7 @@ from flask import Flask
 import config as config_module
 from config import DevelopmentConfig, ProductionConfig, TestConfig
 from hotline import create_app
-from hotline.auth.access import public
+from hotline.access import public
 
 
 def test_security_headers(client):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from hotline.auth.access import PUBLIC, access_of
+from hotline.access import PUBLIC, access_of
 from hotline.auth.models import Role
 from hotline.calls import services as calls_services
 from hotline.calls.models import Call

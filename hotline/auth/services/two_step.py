@@ -1,7 +1,7 @@
 """Two-step verification: TOTP codes from an authenticator app, each accepted once, and recovery codes.
 
 Mandatory for admins, managers and coordinators (`User.needs_two_step`): at their first sign-in
-without it they enrol before any other page (`hotline.auth.access`). A code is normalised (NFKC, so
+without it they enrol before any other page (`hotline.access`). A code is normalised (NFKC, so
 full-width digits count; spaces and dashes dropped) and compared in constant time. Every refused code
 counts towards the account lockout, like a wrong password. Turning it off, re-enrolling and new
 recovery codes ask for the password and a current code.

@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from hotline import crypto
+from hotline.access import login_required
 from hotline.auth import services
-from hotline.auth.access import login_required
 from hotline.auth.forms import PasswordChangeForm, TwoStepConfirmForm, TwoStepRenewForm, TwoStepSetupForm
 from hotline.auth.models import User
 from hotline.auth.views.common import SETUP_KEY, finish_login, safe_next

@@ -6,8 +6,8 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from hotline.access import role_required
 from hotline.auth import services
-from hotline.auth.access import role_required
 from hotline.auth.forms import ConfirmForm, RefuseRequestForm, UserForm, UserRoleForm
 from hotline.auth.models import AccountRequest, Role, User
 from hotline.auth.views.common import partner_choices

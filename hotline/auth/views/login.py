@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from hotline import crypto
+from hotline.access import public
 from hotline.auth import services
-from hotline.auth.access import public
 from hotline.auth.forms import LoginForm, SetPasswordForm, TotpForm
 from hotline.auth.models import User
 from hotline.auth.views.common import (

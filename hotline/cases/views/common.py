@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from hotline.auth.access import Role
+from hotline.access import Role
 from hotline.cases import services
 from hotline.cases.labels import (
     CLOSE_REASON_LABELS,

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from hotline.auth.access import Role, role_required
+from hotline.access import Role, role_required
 from hotline.cases import services
 from hotline.cases.forms import CaseFilterForm
 from hotline.cases.views.common import LIST_ROLES

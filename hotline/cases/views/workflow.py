@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from hotline.auth.access import Role, role_required
+from hotline.access import Role, role_required
 from hotline.cases import services
 from hotline.cases.forms import CaseAssignForm, CaseCloseForm, CaseReopenForm, CaseTriageForm
 from hotline.cases.models import CaseStatus

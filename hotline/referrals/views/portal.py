@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from hotline.auth.access import Role, role_required
+from hotline.access import Role, role_required
 from hotline.extensions import db
 from hotline.pagination import page_number
 from hotline.referrals import services

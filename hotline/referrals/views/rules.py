@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from hotline.auth.access import Role, role_required
+from hotline.access import Role, role_required
 from hotline.errors import HotlineError
 from hotline.extensions import db
 from hotline.forms import yes_no_choice, yes_no_value

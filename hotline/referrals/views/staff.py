@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from hotline.auth.access import Role, role_required
+from hotline.access import Role, role_required
 from hotline.cases import services as cases
 from hotline.cases.models import Case
 from hotline.errors import HotlineError

@@ -1,4 +1,4 @@
-"""One declarative access rule per route.
+"""Roles, and one declarative access rule per route (infrastructure: every domain's views use it).
 
 Every view states who may use it: `@public` or `@role_required(...)`. The app refuses (403) any
 endpoint that states neither, so a forgotten decorator fails closed; tests list `app.url_map`.
@@ -10,17 +10,25 @@ set-up page (and the password change, which comes first): no data before the sec
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import StrEnum
 from functools import wraps
 from typing import Any, TypeVar
 
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
-from hotline.auth.models import Role
-
 __all__ = ["Role", "login_required", "public", "role_required"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Role(StrEnum):
+    OPERATOR = "operator"
+    COORDINATOR = "coordinator"
+    MANAGER = "manager"
+    ADMIN = "admin"
+    PARTNER = "partner"
+
 
 ACCESS_ATTR = "hotline_access"
 PUBLIC = "public"
