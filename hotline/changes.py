@@ -1,9 +1,10 @@
 """How a view runs one change: commit it and say so, or explain why nothing was saved.
 
-A view calls one service; this turns its outcome into the answer: on success the transaction is
-committed, the message flashed and the user sent on (POST/redirect/GET); on a version conflict the
-caller's conflict page is shown (409); on a broken rule the transaction is rolled back, the reason
-flashed, and None returned so that the view re-renders its form with what was typed.
+A view calls one service; this turns its outcome into the answer. On success the transaction is
+committed, the message flashed and the user sent on (POST/redirect/GET). On a version conflict the
+caller's conflict page is shown (409); without one, the conflict is explained like a broken rule. On a
+broken rule the transaction is rolled back, the reason flashed, and None returned, so that the view
+re-renders its form with what was typed (or sends the user back).
 """
 
 from __future__ import annotations
@@ -22,16 +23,21 @@ def apply_change(
     *,
     success: str,
     next_url: str,
-    on_conflict: Callable[[VersionConflict], Any],
+    on_conflict: Callable[[VersionConflict], Any] | None = None,
+    category: str = "success",
 ) -> Any | None:
     try:
         change()
     except VersionConflict as exc:
-        return on_conflict(exc)
+        if on_conflict is not None:
+            return on_conflict(exc)
+        db.session.rollback()
+        flash(str(exc), "error")
+        return None
     except HotlineError as exc:
         db.session.rollback()
         flash(str(exc), "error")
         return None
     db.session.commit()
-    flash(success, "success")
+    flash(success, category)
     return redirect(next_url)

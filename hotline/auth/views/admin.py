@@ -11,6 +11,7 @@ from hotline.auth import services
 from hotline.auth.forms import ConfirmForm, RefuseRequestForm, UserForm, UserRoleForm
 from hotline.auth.models import AccountRequest, Role, User
 from hotline.auth.views.common import partner_choices
+from hotline.changes import apply_change
 from hotline.errors import HotlineError
 from hotline.extensions import db
 
@@ -92,57 +93,44 @@ def user_edit(user_id: int):  # type: ignore[no-untyped-def]
 @role_required(Role.ADMIN)
 def user_set_active(user_id: int, action: str):  # type: ignore[no-untyped-def]
     user = db.get_or_404(User, user_id)
+    back = url_for("auth.user_edit", user_id=user.id)
     if ConfirmForm().validate_on_submit():
-        try:
-            services.set_active(user, active=action == "activate", actor=current_user)
-        except HotlineError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(
-                _("Account activated.")
-                if user.is_active
-                else _("Account deactivated. Its sessions were ended."),
-                "success",
-            )
-    return redirect(url_for("auth.user_edit", user_id=user.id))
+        activate = action == "activate"
+        done = _("Account activated.") if activate else _("Account deactivated. Its sessions were ended.")
+        return apply_change(
+            lambda: services.set_active(user, active=activate, actor=current_user),
+            success=done,
+            next_url=back,
+        ) or redirect(back)
+    return redirect(back)
 
 
 @role_required(Role.ADMIN)
 def user_reset_password(user_id: int):  # type: ignore[no-untyped-def]
     user = db.get_or_404(User, user_id)
+    back = url_for("auth.user_edit", user_id=user.id)
     if ConfirmForm().validate_on_submit():
-        try:
-            services.request_password_reset(user, actor=current_user._get_current_object())
-        except HotlineError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_waiting(), "success")
-    return redirect(url_for("auth.user_edit", user_id=user.id))
+        actor = current_user._get_current_object()
+        return apply_change(
+            lambda: services.request_password_reset(user, actor=actor), success=_waiting(), next_url=back
+        ) or redirect(back)
+    return redirect(back)
 
 
 @role_required(Role.ADMIN)
 def user_reset_two_step(user_id: int):  # type: ignore[no-untyped-def]
     user = db.get_or_404(User, user_id)
+    back = url_for("auth.user_edit", user_id=user.id)
     if ConfirmForm().validate_on_submit():
-        try:
-            services.reset_two_step(user, actor=current_user._get_current_object())
-        except HotlineError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "Two-step verification reset and the user's sessions ended. The user was told by "
-                    "e-mail and sets it up again at the next sign-in."
-                ),
-                "success",
-            )
-    return redirect(url_for("auth.user_edit", user_id=user.id))
+        actor = current_user._get_current_object()
+        done = _(
+            "Two-step verification reset and the user's sessions ended. The user was told by "
+            "e-mail and sets it up again at the next sign-in."
+        )
+        return apply_change(
+            lambda: services.reset_two_step(user, actor=actor), success=done, next_url=back
+        ) or redirect(back)
+    return redirect(back)
 
 
 @role_required(Role.ADMIN)
@@ -175,15 +163,14 @@ def approval_approve(request_id: int):  # type: ignore[no-untyped-def]
 def approval_refuse(request_id: int):  # type: ignore[no-untyped-def]
     account_request = db.get_or_404(AccountRequest, request_id)
     form = RefuseRequestForm()
+    back = url_for("auth.approvals")
     if form.validate_on_submit():
-        try:
-            services.refuse_request(
-                account_request, actor=current_user._get_current_object(), reason=form.reason.data or ""
-            )
-        except HotlineError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Request refused. Nothing was changed."), "info")
-    return redirect(url_for("auth.approvals"))
+        actor = current_user._get_current_object()
+        done = _("Request refused. Nothing was changed.")
+        return apply_change(
+            lambda: services.refuse_request(account_request, actor=actor, reason=form.reason.data or ""),
+            success=done,
+            next_url=back,
+            category="info",
+        ) or redirect(back)
+    return redirect(back)

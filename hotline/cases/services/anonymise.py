@@ -37,7 +37,7 @@ from hotline.cases.services.common import (
     flush_versioned,
     touch,
 )
-from hotline.cases.services.persons import ENCRYPTED_PERSON_FIELDS, INDEXED, age_range_for
+from hotline.cases.services.persons import ENCRYPTED_PERSON_FIELDS, INDEXED, age_range_for, set_indexes
 from hotline.extensions import db
 
 PLACEHOLDER = "[anonimizado]"
@@ -178,9 +178,7 @@ def correct_person(
     if not changes:
         return person
     changed = [(c[0] or "").rsplit(".", 1)[-1] for c in changes]
-    for name, (index_column, phone) in INDEXED.items():
-        if name in changed:
-            setattr(person, index_column, crypto.blind_index(getattr(person, name), phone=phone))
+    set_indexes(person, {name: getattr(person, name) for name in INDEXED if name in changed})
     add_history(person.case, actor, "person_corrected", changes)
     audit.record(
         "person.correct",

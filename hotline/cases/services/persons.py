@@ -92,7 +92,7 @@ def age_range_for(age: int) -> str:
     return "48+"
 
 
-def _set_indexes(person: Person, values: dict[str, Any]) -> None:
+def set_indexes(person: Person, values: dict[str, Any]) -> None:
     for name, (index_column, phone) in INDEXED.items():
         if name in values:
             setattr(person, index_column, crypto.blind_index(values[name], phone=phone))
@@ -122,7 +122,7 @@ def add_person(case: Case, data: PersonData, *, actor: Any) -> Person:
     person = Person(case_id=case.id, **values)
     if values["consent"] != Consent.NOT_ASKED:
         person.consent_recorded_at = utcnow()
-    _set_indexes(person, values)
+    set_indexes(person, values)
     db.session.add(person)
     db.session.flush()
     add_history(case, actor, "person_added", [(f"person.{person.id}.role", None, person.role)])
@@ -147,7 +147,7 @@ def update_person(person: Person, data: PersonData, *, expected_version: int | N
     if not changes:
         return person
     changed = {(c[0] or "").rsplit(".", 1)[-1] for c in changes}
-    _set_indexes(person, {k: values[k] for k in INDEXED if k in changed})
+    set_indexes(person, {k: values[k] for k in INDEXED if k in changed})
     if person.consent != old_consent:
         person.consent_recorded_at = utcnow()
     add_history(case, actor, "person_updated", changes)

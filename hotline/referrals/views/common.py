@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import flash, redirect, render_template
+from flask import redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -18,7 +18,7 @@ from hotline.cases.labels import (
     RISK_LABELS,
     SUSPECT_ROLE_LABELS,
 )
-from hotline.errors import HotlineError
+from hotline.changes import apply_change
 from hotline.extensions import db
 from hotline.forms import VersionedForm
 from hotline.i18n import current_language
@@ -93,19 +93,12 @@ def apply_answer(referral: Referral, action: str, form: Any, *, on_behalf: bool)
 
 
 def commit_change(change: Callable[[], object], *, success: str, back_url: str):  # type: ignore[no-untyped-def]
-    """Run one service change: commit and flash `success`, or roll back and explain (409 on a
-    version conflict); then back to `back_url`."""
-    try:
-        change()
-    except services.VersionConflict:
-        return conflict(back_url)
-    except HotlineError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(success, "success")
-    return redirect(back_url)
+    """Run one service change (hotline/changes.py), answering a version conflict with the 409 page;
+    then back to `back_url`."""
+    on_conflict = lambda exc: conflict(back_url)  # noqa: E731
+    return apply_change(change, success=success, next_url=back_url, on_conflict=on_conflict) or redirect(
+        back_url
+    )
 
 
 def conflict(back_url: str, *, message: str | None = None):  # type: ignore[no-untyped-def]
