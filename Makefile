@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format install translations chromium bench clean
+.PHONY: run test lint format install translations chromium bench clean vendor-voice-sdk
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -42,18 +42,33 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Benchmarks: a fresh database with BENCH_CALLS synthetic contacts, then timings of the busiest pages.
-# BENCH_DATABASE_URL=postgresql+psycopg://... runs it on PostgreSQL (the database must exist and be empty).
+# Benchmarks (README.md, "Benchmarks"): a fresh database with BENCH_CALLS synthetic contacts, served by
+# gunicorn (BENCH_WORKERS workers, 127.0.0.1) and measured over HTTP; the figures are printed and written
+# as JSON under bench/results/. BENCH_DATABASE_URL=postgresql+psycopg://... runs it on PostgreSQL (the
+# database must exist and be empty); BENCH_REUSE=1 times the data already there.
 BENCH_CALLS ?= 100000
 BENCH_DATABASE_URL ?= sqlite:///$(CURDIR)/instance/bench.db
+BENCH_WORKERS ?= 4
+BENCH_RUNS ?= 30
+BENCH_REUSE ?=
+BENCH_ARGS ?=
 
 bench: install translations
 	mkdir -p instance
-	rm -f instance/bench.db
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(FLASK) db upgrade
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(FLASK) seed
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(FLASK) demo-data --calls $(BENCH_CALLS)
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(FLASK) bench
+	$(if $(BENCH_REUSE),,rm -f instance/bench.db instance/bench.db-wal instance/bench.db-shm)
+	$(BIN)/python -m bench --database-url "$(BENCH_DATABASE_URL)" --calls $(BENCH_CALLS) \
+	  --workers $(BENCH_WORKERS) --runs $(BENCH_RUNS) $(if $(BENCH_REUSE),--reuse) $(BENCH_ARGS)
+
+# The Twilio Voice JavaScript SDK for the softphone, from the npm registry: only its minified dist
+# file and its licence are kept (committed under hotline/static/telephony/vendor, so `make test`
+# needs no network). Run again to upgrade; update the version in templates/telephony/softphone.html.
+VOICE_SDK_VERSION ?= 2.18.5
+vendor-voice-sdk:
+	rm -rf .vendor-tmp && mkdir -p .vendor-tmp hotline/static/telephony/vendor
+	cd .vendor-tmp && npm pack --silent @twilio/voice-sdk@$(VOICE_SDK_VERSION) >/dev/null && tar xzf *.tgz
+	cp .vendor-tmp/package/dist/twilio.min.js hotline/static/telephony/vendor/twilio-voice-$(VOICE_SDK_VERSION).min.js
+	cp .vendor-tmp/package/LICENSE.md hotline/static/telephony/vendor/LICENSE-twilio-voice-sdk.md
+	rm -rf .vendor-tmp
 
 clean:
 	rm -rf $(VENV) .pytest_cache instance/*.db

@@ -73,6 +73,22 @@ class Config:
     TWILIO_BACKUP_NUMBER = _env("TWILIO_BACKUP_NUMBER")
     TWILIO_HANDOFF_NUMBERS = _env("TWILIO_HANDOFF_NUMBERS", "")
     HOTLINE_OPENING_HOURS = _env("HOTLINE_OPENING_HOURS", "24/7")
+    # Telephony voices (from Twilio's current text-to-speech list) and the WhatsApp template used
+    # outside the 24-hour window (a Content SID HX..., approved by WhatsApp).
+    TWILIO_VOICE_ES = _env("TWILIO_VOICE_ES", "Polly.Lupe-Neural")
+    TWILIO_VOICE_EN = _env("TWILIO_VOICE_EN", "Polly.Joanna-Neural")
+    TWILIO_WHATSAPP_TEMPLATE_SID = _env("TWILIO_WHATSAPP_TEMPLATE_SID")
+    # The browser softphone (Voice JavaScript SDK): an API key and the TwiML App whose voice URL is
+    # /twilio/voice/client. With them set, callers wait in a queue for available operators.
+    TWILIO_API_KEY_SID = _env("TWILIO_API_KEY_SID")
+    TWILIO_API_KEY_SECRET = _env("TWILIO_API_KEY_SECRET")
+    TWILIO_TWIML_APP_SID = _env("TWILIO_TWIML_APP_SID")
+    TELEPHONY_QUEUE_ENABLED = _env("TELEPHONY_QUEUE_ENABLED", "0") in ("1", "true", "yes", "on")
+    TELEPHONY_QUEUE_TIMEOUT_SECONDS = _env_int("TELEPHONY_QUEUE_TIMEOUT_SECONDS", 90)
+    TELEPHONY_TOKEN_TTL_SECONDS = _env_int("TELEPHONY_TOKEN_TTL_SECONDS", 3600)
+    # Media of inbound MMS/WhatsApp messages: encrypted files under this folder, at most this size.
+    MEDIA_STORAGE_PATH = _env("MEDIA_STORAGE_PATH", str(INSTANCE_DIR / "media"))
+    MEDIA_MAX_BYTES = _env_int("MEDIA_MAX_BYTES", 16 * 1024 * 1024)
     SMTP_URL = _env("SMTP_URL")
     REDIS_URL = _env("REDIS_URL")
 
@@ -115,6 +131,8 @@ class Config:
     REFERRAL_PARTNER_ACCESS_DAYS = 180
     REPORTS_K_ANONYMITY = _env_int("REPORTS_K_ANONYMITY", 11)  # reports: smallest group in anonymised exports
     RETENTION_YEARS = _env_int("RETENTION_YEARS", 10)  # years after closing until `flask retention run`
+    # Minutes a search by name, phone or document stays behind its opaque key (`/cases/?s=...`).
+    SEARCH_KEY_TTL = timedelta(minutes=_env_int("SEARCH_KEY_TTL", 15))
 
 
 class DevelopmentConfig(Config):

@@ -70,6 +70,10 @@ def create_app(config: Any = None) -> Flask:
     from hotline.cli import register_commands
 
     register_commands(app)
+    if app.config.get("BENCH_BASELINE"):  # only the bench runner sets it (see hotline/benchmark.py)
+        from hotline.benchmark import register as register_bench
+
+        register_bench(app)
     return app
 
 
@@ -145,6 +149,10 @@ def register_signals(app: Flask) -> None:
     from hotline.referrals import services as referrals
 
     case_signals.case_closing.connect(referrals.check_case_closable)
+    from hotline.api import services as api_services
+    from hotline.referrals import signals as referral_signals
+
+    referral_signals.partner_event.connect(api_services.queue_referral_event)
 
 
 def register_senders(app: Flask) -> None:
@@ -156,6 +164,9 @@ def register_senders(app: Flask) -> None:
 
     register_sender(app, OutboxChannel.SMS, outbox_sms_sender)
     register_sender(app, OutboxChannel.EMAIL, smtp_sender)
+    from hotline.api.services import webhook_sender
+
+    register_sender(app, OutboxChannel.WEBHOOK, webhook_sender)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -188,6 +199,9 @@ def register_blueprints(app: Flask) -> None:
     from hotline.subjects.views import bp as subjects_bp
 
     app.register_blueprint(subjects_bp)
+    from hotline.api.wiring import init_api
+
+    init_api(app)
 
 
 def register_request_hooks(app: Flask) -> None:

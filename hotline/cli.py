@@ -42,7 +42,6 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed)
     app.cli.add_command(demo)
     app.cli.add_command(demo_data)
-    app.cli.add_command(bench)
     app.cli.add_command(users)
     app.cli.add_command(translate)
     from hotline.audit.cli import audit_cli
@@ -56,6 +55,9 @@ def register_commands(app: Flask) -> None:
     from hotline.subjects.cli import retention
 
     app.cli.add_command(retention)
+    from hotline.api.cli import api_keys
+
+    app.cli.add_command(api_keys)
 
 
 @click.command()
@@ -156,7 +158,7 @@ def translate_compile() -> None:
 @with_appcontext
 @click.option("--calls", "calls", default=10000, show_default=True, help="Contacts to add.")
 @click.option("--seed", default=1818, show_default=True)
-@click.option("--days", default=730, show_default=True, help="Spread over this many past days.")
+@click.option("--days", default=5 * 365, show_default=True, help="Spread over this many past days.")
 def demo_data(calls: int, seed: int, days: int) -> None:
     """Add a large fictitious data set (for benchmarks and demos, never production)."""
     import time
@@ -170,19 +172,4 @@ def demo_data(calls: int, seed: int, days: int) -> None:
         click.echo(f"  {done:>9,}/{total:,} contacts  ({rate:,.0f}/s)")
 
     report = generate(calls, seed=seed, days=days, progress=progress)
-    click.echo(
-        f"demo-data: {report.calls:,} calls, {report.cases:,} cases, {report.persons:,} persons "
-        f"in {time.perf_counter() - started:.1f} s"
-    )
-
-
-@click.command("bench")
-@with_appcontext
-@click.option("--runs", default=20, show_default=True, help="Requests per page.")
-def bench(runs: int) -> None:
-    """Time the busiest pages against the current database (run after demo-data)."""
-    from flask import current_app
-
-    from hotline.benchmark import print_table, run
-
-    print_table(run(current_app._get_current_object(), runs=runs))
+    click.echo(f"demo-data: {report.describe()} in {time.perf_counter() - started:.1f} s")

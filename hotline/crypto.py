@@ -89,3 +89,15 @@ def blind_index(value: str | None, *, phone: bool = False) -> str | None:
     if not text:
         return None
     return hmac.new(_keys()[1], text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def encrypt_bytes(data: bytes) -> bytes:
+    """Encrypt a file's bytes with the current data key (media, attachments)."""
+    return _keys()[0].encrypt(data)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    try:
+        return _keys()[0].decrypt(token)
+    except InvalidToken as exc:
+        raise MissingDataKey("stored file cannot be decrypted with the configured keys") from exc

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import traceback
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
@@ -89,7 +90,14 @@ def register_error_handlers(app: Flask) -> None:
         error_id = secrets.token_hex(6)
         if isinstance(exc, SQLAlchemyError):
             return database_unavailable(exc, error_id)
-        log.exception("unhandled error id=%s endpoint=%s", error_id, request.endpoint)
+        # The frames (file, line, function) and the class, never the message: it can quote data.
+        log.error(
+            "unhandled error id=%s endpoint=%s class=%s\n%s",
+            error_id,
+            request.endpoint,
+            type(exc).__name__,
+            "".join(traceback.format_tb(exc.__traceback__)).rstrip(),
+        )
         if _wants_json():
             return jsonify(error="Internal Server Error", status=500, error_id=error_id), 500
         return render_template("errors/500.html", error_id=error_id), 500

@@ -1,5 +1,6 @@
 """Every domain's models, imported in one place for Alembic and `flask shell`."""
 
+from hotline.api.models import ApiKey, IdempotencyRecord, WebhookEndpoint
 from hotline.audit.models import AuditEvent
 from hotline.auth.models import User, UserSession
 from hotline.calls.models import Call
@@ -13,6 +14,7 @@ from hotline.subjects.models import SubjectRequest
 from hotline.telephony.models import CallRecording, Message, OptOut
 
 __all__ = [
+    "ApiKey",
     "AuditEvent",
     "Call",
     "CallRecording",
@@ -21,6 +23,7 @@ __all__ = [
     "CaseHistory",
     "CaseNote",
     "ExploitationForm",
+    "IdempotencyRecord",
     "Message",
     "OptOut",
     "OutboxMessage",
@@ -35,4 +38,5 @@ __all__ = [
     "SubjectRequest",
     "User",
     "UserSession",
+    "WebhookEndpoint",
 ]

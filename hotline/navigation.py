@@ -35,6 +35,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("telephony_staff.live", _l("Live calls"), frozenset({Role.OPERATOR, Role.COORDINATOR})),
     NavEntry("telephony_staff.settings", _l("Telephony"), frozenset({Role.ADMIN})),
     NavEntry("partners.index", _l("Partners"), frozenset({Role.ADMIN, Role.COORDINATOR})),
+    NavEntry("api_admin.index", _l("Partner API"), frozenset({Role.ADMIN})),
     NavEntry("notifications.index", _l("Notifications"), frozenset({Role.ADMIN, Role.COORDINATOR})),
     NavEntry("referrals.index", _l("Referrals"), frozenset({Role.COORDINATOR})),
     NavEntry("referrals.rules", _l("Routing rules"), frozenset({Role.ADMIN})),

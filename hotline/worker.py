@@ -22,9 +22,11 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from hotline.audit import chain
+from hotline.cases import services as cases
 from hotline.extensions import db
 from hotline.notifications import services as outbox
 from hotline.referrals import services as referrals
+from hotline.telephony import services as telephony
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,22 @@ def seal_audit_trail(app: Flask) -> str | None:
     return f"audit: {sealed} rows sealed" if sealed else None
 
 
+def delete_search_keys(app: Flask) -> str | None:
+    """Delete the case searches past their `SEARCH_KEY_TTL` (their encrypted text with them)."""
+    deleted = cases.delete_expired_search_keys()
+    db.session.commit()
+    return f"search keys: {deleted} expired deleted" if deleted else None
+
+
+def purge_idempotency(app: Flask) -> str | None:
+    """Delete the partner API's stored answers older than 24 hours (`Idempotency-Key`)."""
+    from hotline.api import services as api
+
+    deleted = api.purge_expired()
+    db.session.commit()
+    return f"api: {deleted} idempotency records expired" if deleted else None
+
+
 def deliver_outbox(app: Flask, *, batch: int = DEFAULT_BATCH) -> str:
     """Send the SMS and e-mail that are due (each message is committed on its own)."""
     report = outbox.deliver_pending(outbox.get_senders(app), batch=batch)
@@ -74,6 +92,9 @@ def jobs(*, batch: int = DEFAULT_BATCH) -> list[Job]:
         Job("referrals.escalate", escalate_referrals),
         Job("outbox.deliver", partial(deliver_outbox, batch=batch)),
         Job("audit.seal", seal_audit_trail),
+        Job("cases.search_keys", delete_search_keys),
+        Job("api.idempotency", purge_idempotency),
+        Job("telephony.media", telephony.media_job),
     ]
 
 

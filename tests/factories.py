@@ -7,12 +7,13 @@ tests/test_factories.py checks that every mapped class has a factory here.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from hotline import crypto
+from hotline.api.models import ApiKey, IdempotencyRecord, WebhookEndpoint
 from hotline.audit.models import AuditEvent
 from hotline.auth.models import (
     TWO_STEP_ROLES,
@@ -24,7 +25,7 @@ from hotline.auth.models import (
 )
 from hotline.auth.passwords import hash_password
 from hotline.calls.models import Call
-from hotline.cases.models import Case, CaseCounter, CaseHistory, CaseNote, Person
+from hotline.cases.models import Case, CaseCounter, CaseHistory, CaseNote, Person, SearchKey
 from hotline.crypto import blind_index
 from hotline.database import utcnow
 from hotline.extensions import db
@@ -33,8 +34,18 @@ from hotline.partners.models import Partner
 from hotline.partners.services import get_partner_by_code
 from hotline.reference.models import ExploitationForm, Province, Region
 from hotline.referrals.models import Referral, ReferralCaseNumber, ReferralEvent, RoutingRule
+from hotline.reports.models import Release, ReleaseMember
 from hotline.subjects.models import SubjectRequest
-from hotline.telephony.models import CallRecording, Message, OptOut
+from hotline.telephony.models import (
+    CallRecording,
+    Handoff,
+    Message,
+    MessageMedia,
+    OperatorPresence,
+    OptOut,
+    OutboundCall,
+    QueueEntry,
+)
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 _DEFAULT_HASH = hash_password(DEFAULT_PASSWORD)
@@ -328,6 +339,65 @@ class CallRecordingFactory(_Factory):
     duration_seconds = 30
 
 
+class MessageMediaFactory(_Factory):
+    """A pending attachment; the worker's `telephony.media` job fetches real ones."""
+
+    class Meta:
+        model = MessageMedia
+
+    class Params:
+        message = factory.SubFactory(MessageFactory)
+
+    message_id = factory.SelfAttribute("message.id")
+    position = 0
+    twilio_url = factory.Sequence(
+        lambda n: (
+            f"https://api.twilio.com/2010-04-01/Accounts/AC{'0' * 32}/Messages/MM{n:032x}/Media/ME{n:032x}"
+        )
+    )
+    declared_type = "image/jpeg"
+
+
+class OperatorPresenceFactory(_Factory):
+    class Meta:
+        model = OperatorPresence
+
+    class Params:
+        user = factory.SubFactory(UserFactory, role="operator")
+
+    user_id = factory.SelfAttribute("user.id")
+    status = "available"
+
+
+class QueueEntryFactory(_Factory):
+    class Meta:
+        model = QueueEntry
+
+    class Params:
+        call = factory.SubFactory(CallFactory)
+
+    call_id = factory.SelfAttribute("call.id")
+
+
+class OutboundCallFactory(_Factory):
+    class Meta:
+        model = OutboundCall
+
+    call_sid = factory.Sequence(lambda n: f"CA{n:032x}")
+    direction = "outbound-api"
+
+
+class HandoffFactory(_Factory):
+    class Meta:
+        model = Handoff
+
+    class Params:
+        call = factory.SubFactory(CallFactory)
+
+    call_id = factory.SelfAttribute("call.id")
+    partner_number = "+51914444444"
+
+
 class OptOutFactory(_Factory):
     class Meta:
         model = OptOut
@@ -345,6 +415,43 @@ class OutboxMessageFactory(_Factory):
     body = "Linea 1818: prueba"
 
 
+# --- reports ------------------------------------------------------------------------------------
+
+
+class ReleaseFactory(_Factory):
+    """A register row with placeholder files; `hotline.reports.releases` makes real releases."""
+
+    class Meta:
+        model = Release
+
+    period_kind = "quarter"
+    period_start = factory.Sequence(lambda n: date(2000 + n // 4, 1 + 3 * (n % 4), 1))
+    period_end = factory.LazyAttribute(lambda o: o.period_start + timedelta(days=80))
+    sequence = 1
+    k = 11
+    victims = 11
+    minors = 0
+    qi_values = 55
+    suppressed_values = 0
+    generalised_values = 0
+    sheet = factory.LazyFunction(dict)
+    csv_data = b"x"
+    xlsx_data = b"x"
+    csv_sha256 = "0" * 64
+    xlsx_sha256 = "0" * 64
+
+
+class ReleaseMemberFactory(_Factory):
+    class Meta:
+        model = ReleaseMember
+
+    class Params:
+        release = factory.SubFactory(ReleaseFactory)
+
+    person_id = factory.Sequence(lambda n: 10_000_000 + n)
+    release_id = factory.SelfAttribute("release.id")
+
+
 # --- data subjects -------------------------------------------------------------------------------
 
 
@@ -356,3 +463,62 @@ class SubjectRequestFactory(_Factory):
 
     kind = "export"
     reason = "Solicitud de acceso de prueba"
+
+
+# --- partner API ---------------------------------------------------------------------------------
+
+
+class SearchKeyFactory(_Factory):
+    """A stored search; `hotline.cases.services` makes real ones behind a random key."""
+
+    class Meta:
+        model = SearchKey
+
+    class Params:
+        user = factory.SubFactory(UserFactory, role="coordinator")
+
+    user_id = factory.SelfAttribute("user.id")
+    key_hash = factory.Sequence(lambda n: f"{n:064x}")
+    query = "Mamani"
+    expires_at = factory.LazyFunction(lambda: utcnow() + timedelta(minutes=15))
+
+
+class ApiKeyFactory(_Factory):
+    """A key row whose token nobody knows; `hotline.api.services.issue_key` makes real ones."""
+
+    class Meta:
+        model = ApiKey
+
+    partner = factory.LazyFunction(lambda: get_partner_by_code("MP-FISTRAP"))
+    prefix = factory.Sequence(lambda n: f"{n:012x}")
+    token_hash = factory.Sequence(lambda n: f"{n:064x}")
+    scopes = factory.LazyFunction(lambda: ["referrals:read"])
+    expires_at = factory.LazyFunction(lambda: utcnow() + timedelta(days=30))
+
+
+class IdempotencyRecordFactory(_Factory):
+    class Meta:
+        model = IdempotencyRecord
+
+    api_key = factory.SubFactory(ApiKeyFactory)
+    api_key_id = factory.LazyAttribute(lambda o: o.api_key.id)
+    key = factory.Sequence(lambda n: f"idem-{n}")
+    request_hash = factory.Sequence(lambda n: f"{n:064x}")
+    status_code = 200
+    response_body = "{}"
+    expires_at = factory.LazyFunction(lambda: utcnow() + timedelta(hours=24))
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs.pop("api_key", None)
+        return super()._create(model_class, *args, **kwargs)
+
+
+class WebhookEndpointFactory(_Factory):
+    class Meta:
+        model = WebhookEndpoint
+
+    partner = factory.LazyFunction(lambda: get_partner_by_code("MP-FISTRAP"))
+    url = factory.Sequence(lambda n: f"https://h{n}.example.pe/hook")
+    secret = factory.Sequence(lambda n: f"whsec_test_{n}")
+    events = factory.LazyFunction(lambda: ["referral.sent"])

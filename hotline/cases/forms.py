@@ -258,8 +258,26 @@ class PersonForm(VersionedForm):
 PERSON_FIELDS = tuple(f.name for f in dataclasses.fields(PersonData))
 
 
+# The list's filters that carry no personal data: they may stay in the address (`/cases/?status=new`).
+FILTER_FIELDS = (
+    "status",
+    "risk",
+    "region",
+    "exploitation_form",
+    "assigned",
+    "opened_from",
+    "opened_to",
+    "overdue",
+    "sort",
+    "per_page",
+)
+
+
 class CaseFilterForm(FlaskForm):
-    """The case list's filters (GET, no CSRF: it changes nothing)."""
+    """The case list's search and filters.
+
+    The filters come from the address (GET); the search text `q` only from the POSTed form (CSRF
+    is checked app-wide on every POST), so it is kept out of URLs, access logs and history."""
 
     class Meta:
         csrf = False

@@ -305,3 +305,27 @@ class CaseHistory(db.Model):
 
     def __repr__(self) -> str:
         return f"<CaseHistory {self.id} case={self.case_id} {self.action} {self.field}>"
+
+
+class SearchKey(db.Model):
+    """A case search by personal data, kept server-side behind an opaque key (`/cases/?s=<key>`).
+
+    The name, phone or document searched for never goes into a URL (access logs, proxies, browser
+    history): the form POSTs it, and the list is redirected to a random key that only its owner
+    may use, for `SEARCH_KEY_TTL`. The row stores a hash of the key and the search text encrypted;
+    the worker deletes expired rows.
+    """
+
+    __tablename__ = "search_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    query: Mapped[str] = mapped_column(EncryptedText(), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, index=True)
+
+    def __repr__(self) -> str:
+        return f"<SearchKey {self.id} user={self.user_id}>"

@@ -13,6 +13,7 @@ from hotline.extensions import db
 class OutboxChannel(StrEnum):
     SMS = "sms"
     EMAIL = "email"
+    WEBHOOK = "webhook"  # a partner's HTTPS endpoint (hotline.api registers the sender)
 
 
 class OutboxStatus(StrEnum):

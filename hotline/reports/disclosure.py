@@ -3,8 +3,10 @@
 Any count below 3 — zero included — is written "<3", never exactly (the NHTH rule the reference
 notes cite). A share is shown only when its numerator and its denominator are both at least 3,
 and a median or percentile only when it rests on at least 3 values; otherwise "—".
-Known limit: there is no secondary suppression, so a hidden cell can sometimes be worked out
-from a total and the other cells of its row; keep that in mind before adding totals.
+These helpers format one number at a time. What is published (the dashboard's version for
+publication, the working-group report) goes through `publication`, which adds complementary
+suppression ("x") across every linked table of the month, so that no hidden cell can be worked out
+from the totals, margins or other tables (README.md, "Published figures").
 """
 
 from __future__ import annotations

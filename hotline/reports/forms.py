@@ -171,3 +171,14 @@ class WorkingGroupForm(FlaskForm):
             "Their own words: read them before sharing the report, they must not identify anyone."
         ),
     )
+
+
+class ReleaseMakeForm(FlaskForm):
+    """Make the next release of a period (POST, CSRF): the period is checked by the service."""
+
+    period = SelectField(
+        _l("Period"),
+        validate_choice=False,
+        validators=[InputRequired(message=_l("Choose a period."))],
+        description=_l("Quarters and years that have ended and have victims in no release yet."),
+    )

@@ -5,17 +5,28 @@ Who may do what:
   report (page and XLSX: coordinators run the working group with the partners) and the field mapping;
 - managers only: exports. Anonymised exports need nothing more; an identifiable export needs a
   written reason, kept in the audit trail with the row count. Coordinators already see each case
-  in their work, but bulk data leaving the system is a manager's decision;
+  in their work, but bulk data leaving the system is a manager's decision. The victims' standard
+  form leaves only as recorded releases (`releases`): a manager makes one for a quarter or a year
+  that has ended, and every download of it is audited and byte for byte the same;
 - operators, admins (no case data by default) and partners: nothing here (403).
 """
 
 from __future__ import annotations
 
 from datetime import date
-from functools import partial
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import ImmutableMultiDict
@@ -24,15 +35,27 @@ from hotline.access import role_required
 from hotline.auth.models import Role
 from hotline.cases.labels import INDICATOR_LABELS
 from hotline.database import utcnow
-from hotline.errors import HotlineError
+from hotline.errors import ClearBadRequest, HotlineError
 from hotline.extensions import db
 from hotline.i18n import current_language
-from hotline.reports import dashboard, disclosure, exports, presenters, sql, working_group
+from hotline.reports import (
+    dashboard,
+    exports,
+    presenters,
+    publication,
+    releases,
+    sql,
+    working_group,
+)
 from hotline.reports.exports import anonymise
+from hotline.reports.exports.service import STANDARD_FORM
+from hotline.reports.exports.writers import CSV_MIMETYPE, XLSX_MIMETYPE
+from hotline.reports.filters import ReportError, ReportFilter
 from hotline.reports.forms import (
     DATASET_LABELS,
     FORMAT_LABELS,
     IdentifiableExportForm,
+    ReleaseMakeForm,
     ReportFilterForm,
     WorkingGroupForm,
 )
@@ -80,10 +103,29 @@ def index():  # type: ignore[no-untyped-def]
         return render_template(
             "reports/dashboard.html", form=form, page=None, filters=None, publish=publish
         ), 400
+    if publish:
+        try:
+            period = publication.requested(
+                form.start.data,
+                form.end.data,
+                request.args.get("period"),
+                narrowed=bool(form.region.data or form.form.data or form.partner.data),
+                today=today,
+            )
+        except ReportError as exc:
+            form.end.errors = [*form.end.errors, exc.message]
+            return render_template(
+                "reports/dashboard.html", form=form, page=None, filters=None, publish=publish
+            ), 400
+        release = publication.build_release(period, now=utcnow())
+        filters = ReportFilter(period.start, period.end, period="month")
+        form.start.data, form.end.data = filters.start, filters.end
+        page = presenters.build_published_page(release, labels)
+        return render_template("reports/dashboard.html", form=form, page=page, filters=filters, publish=True)
     filters = form.to_filter(today)
     form.start.data, form.end.data = filters.start, filters.end
     figures = dashboard.build_dashboard(filters)
-    page = presenters.build_page(figures, labels, publish=publish)
+    page = presenters.build_page(figures, labels, publish=False)
     return render_template("reports/dashboard.html", form=form, page=page, filters=filters, publish=publish)
 
 
@@ -99,7 +141,35 @@ def exports_page():  # type: ignore[no-untyped-def]
     return _exports_page(form, filters)
 
 
-def _exports_page(form: ReportFilterForm, filters: Any, *, identifiable: Any = None, status: int = 200):  # type: ignore[no-untyped-def]
+def _release_form(formdata: Any = None) -> ReleaseMakeForm:
+    """The form to make a release, its periods those that can be released today."""
+    form = ReleaseMakeForm(formdata=formdata)
+    form.period.choices = [
+        (
+            offer.value,
+            _("%(period)s: %(n)d victims", period=offer.value, n=offer.victims)
+            if offer.sequence == 1
+            else _(
+                "%(period)s, late records no. %(late)d: %(n)d victims",
+                period=offer.value,
+                late=offer.sequence - 1,
+                n=offer.victims,
+            ),
+        )
+        for offer in releases.offers(_today(), anonymise.k_value())
+    ]
+    return form
+
+
+def _exports_page(  # type: ignore[no-untyped-def]
+    form: ReportFilterForm,
+    filters: Any,
+    *,
+    identifiable: Any = None,
+    release_form: ReleaseMakeForm | None = None,
+    release_error: object = None,
+    status: int = 200,
+):
     if identifiable is None:
         identifiable = IdentifiableExportForm(formdata=None)
         if filters is not None:
@@ -114,6 +184,9 @@ def _exports_page(form: ReportFilterForm, filters: Any, *, identifiable: Any = N
             identifiable=identifiable,
             k=anonymise.k_value(),
             datasets=exports.dataset_names(),
+            releases=releases.list_releases(),
+            release_form=release_form or _release_form(),
+            release_error=release_error,
         ),
         status,
     )
@@ -126,9 +199,32 @@ def _download(plan: exports.ExportPlan) -> Response:
     return response
 
 
+def _release_refused(message: object, status: int = 400):  # type: ignore[no-untyped-def]
+    """The exports page with what went wrong and what is allowed (nothing was written)."""
+    db.session.rollback()
+    form = _filter_form(ImmutableMultiDict())
+    today = _today()
+    form.validate_with_dates(today)
+    filters = form.to_filter(today)
+    form.start.data, form.end.data = filters.start, filters.end
+    return _exports_page(form, filters, release_error=message, status=status)
+
+
+RELEASE_FILTERS = ("start", "end", "region", "form", "partner", "period", "k")
+
+
 @bp.route("/exports/<name>.<fmt>")
 @role_required(Role.MANAGER)
 def export(name: str, fmt: str):  # type: ignore[no-untyped-def]
+    if name == STANDARD_FORM and fmt in exports.FORMATS:
+        # The victims' file is no longer made for any dates and filters: only as releases.
+        return _release_refused(
+            _(
+                "The victims' standard form is published only as recorded releases, each for a whole "
+                "calendar quarter or year that has ended, without filters: download one from the "
+                "list of releases, or make the release of a period."
+            )
+        )
     if exports.get_dataset(name) is None or fmt not in exports.FORMATS:
         abort(404)
     form = _filter_form()
@@ -174,6 +270,74 @@ def export_identifiable():  # type: ignore[no-untyped-def]
         return _exports_page(form, filters, identifiable=identifiable, status=400)
     db.session.commit()
     return _download(plan)
+
+
+@bp.route("/releases", methods=["POST"])
+@role_required(Role.MANAGER)
+def make_release():  # type: ignore[no-untyped-def]
+    release_form = _release_form(request.form)
+    if not release_form.validate_on_submit():
+        return _release_refused(releases.ALLOWED)
+    today = _today()
+    if any(request.form.get(name) for name in RELEASE_FILTERS if name != "period"):
+        return _release_refused(_("A release takes no filters.") + " " + str(releases.ALLOWED))
+    try:
+        period = releases.parse_period(release_form.period.data, today)
+        release = releases.make_release(period, actor=current_user, k=anonymise.k_value(), today=today)
+    except HotlineError as exc:
+        return _release_refused(exc.message)
+    db.session.commit()
+    flash(
+        _(
+            "Release %(period)s made: %(n)d victims. It is stored and can be downloaded again.",
+            period=period.name,
+            n=release.victims,
+        ),
+        "success",
+    )
+    return redirect(url_for("reports.release_sheet", release_id=release.id), code=303)
+
+
+def _release_or_404(release_id: int) -> Any:
+    if any(name in request.args for name in RELEASE_FILTERS):
+        raise ClearBadRequest(
+            _("A release is downloaded whole: it takes no dates or filters.") + " " + str(releases.ALLOWED)
+        )
+    release = releases.get_release(release_id)
+    if release is None:
+        abort(404)
+    return release
+
+
+@bp.route("/releases/<int:release_id>")
+@role_required(Role.MANAGER)
+def release_sheet(release_id: int):  # type: ignore[no-untyped-def]
+    release = _release_or_404(release_id)
+    return render_template(
+        "reports/releases_sheet.html",
+        release=release,
+        period=releases.period_of(release),
+        lines=releases.sheet_lines(release),
+    )
+
+
+@bp.route("/releases/<int:release_id>.<fmt>")
+@role_required(Role.MANAGER)
+def release_download(release_id: int, fmt: str):  # type: ignore[no-untyped-def]
+    if fmt not in releases.FORMATS:
+        abort(404)
+    release = _release_or_404(release_id)
+    try:
+        content = releases.download(release, fmt, actor=current_user)
+    except HotlineError as exc:
+        db.session.rollback()
+        raise ClearBadRequest(exc.message) from exc
+    db.session.commit()  # the audit row is stored before the file leaves
+    response = Response(content, mimetype=CSV_MIMETYPE if fmt == "csv" else XLSX_MIMETYPE)
+    response.headers["Content-Disposition"] = f'attachment; filename="{releases.filename(release, fmt)}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _working_group_form(labels: presenters.Labels) -> WorkingGroupForm:
@@ -227,10 +391,11 @@ def working_group_page():  # type: ignore[no-untyped-def]
         report=report,
         columns=working_group.summary_columns(),
         summary_cells=working_group.summary_cells,
+        month_cells=working_group.month_cells,
+        outcome_cells=working_group.outcome_cells,
         definitions=working_group.definitions(),
         outcomes=working_group.OUTCOMES,
         outcome_labels=presenters.OUTCOME_NAMES,
-        count=partial(disclosure.count, publish=True),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, Regexp
 
 from hotline.telephony.twiml import E164_RE
@@ -49,3 +50,17 @@ class CallHandoffForm(FlaskForm):
         if self.preset.data:
             return self.preset.data, self._labels.get(self.preset.data)
         return (self.number.data or "").strip(), None
+
+
+PRESENCE_CHOICES = [
+    SelectChoice("available", _l("Available")),
+    SelectChoice("busy", _l("Busy")),
+    SelectChoice("away", _l("Away")),
+    SelectChoice("offline", _l("Offline")),
+]
+
+
+class PresenceForm(FlaskForm):
+    """The operator's own state for the call queue."""
+
+    status = SelectField(_l("My state"), choices=PRESENCE_CHOICES, validate_choice=True)

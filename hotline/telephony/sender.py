@@ -19,6 +19,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 HTTP_CLIENT_KEY = "telephony_http_client"
 DEFAULT_TIMEOUT = 10.0  # seconds; the real client has no time-out of its own
 MAX_BODY = 1600
+WHATSAPP_WINDOW = timedelta(hours=24)  # free text only within 24 h of the person's last message
 E164_RE = re.compile(r"^\+[1-9][0-9]{6,14}$")
 
 
@@ -73,7 +75,11 @@ class TwilioSmsSender:
         *,
         is_opted_out: Callable[[str], bool] | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        last_inbound_at: Callable[[str], datetime | None] | None = None,
+        whatsapp_template_sid: str | None = None,
     ) -> None:
+        self._last_inbound_at = last_inbound_at
+        self.whatsapp_template_sid = whatsapp_template_sid or None
         self.account_sid = account_sid or None
         self._auth_token = auth_token or None
         self.from_number = from_number or None
@@ -141,8 +147,17 @@ class TwilioSmsSender:
         sender = self.from_number or ""
         if whatsapp and not sender.startswith("whatsapp:"):
             sender = "whatsapp:" + sender
+        content: dict[str, Any] = {"body": body}
+        if whatsapp and not self._within_window(number):
+            if not self.whatsapp_template_sid:
+                return SmsResult(
+                    SmsOutcome.FAILED,
+                    error_code="whatsapp_window_closed",
+                    detail="outside the 24-hour window and no TWILIO_WHATSAPP_TEMPLATE_SID",
+                )
+            content = {"content_sid": self.whatsapp_template_sid}  # an approved template, no free text
         try:
-            message = self.client.messages.create(to=to, from_=sender, body=body)
+            message = self.client.messages.create(to=to, from_=sender, **content)
         except TwilioRestException as exc:
             retry = exc.status == 429 or exc.status >= 500
             outcome = SmsOutcome.RETRY if retry else SmsOutcome.FAILED
@@ -161,6 +176,12 @@ class TwilioSmsSender:
         log.info("sms sent sid=%s", message.sid)
         return SmsResult(SmsOutcome.SENT, sid=message.sid, status_code=201)
 
+    def _within_window(self, number: str, now: datetime | None = None) -> bool:
+        if self._last_inbound_at is None:
+            return False
+        last = self._last_inbound_at(number)
+        return last is not None and (now or datetime.now(UTC)) - last < WHATSAPP_WINDOW
+
 
 def _credentials(app: Flask) -> tuple[str | None, str | None]:
     return app.config.get("TWILIO_ACCOUNT_SID") or None, app.config.get("TWILIO_AUTH_TOKEN") or None
@@ -168,7 +189,7 @@ def _credentials(app: Flask) -> tuple[str | None, str | None]:
 
 def get_sms_sender(app: Flask) -> TwilioSmsSender:
     """The configured sender; `disabled` when a credential is missing. Respects opt-outs."""
-    from hotline.telephony.services import is_opted_out
+    from hotline.telephony.services import is_opted_out, last_inbound_whatsapp_at
 
     account_sid, auth_token = _credentials(app)
     return TwilioSmsSender(
@@ -177,6 +198,8 @@ def get_sms_sender(app: Flask) -> TwilioSmsSender:
         app.config.get("TWILIO_FROM_NUMBER"),
         http_client=app.extensions.get(HTTP_CLIENT_KEY),
         is_opted_out=is_opted_out,
+        last_inbound_at=last_inbound_whatsapp_at,
+        whatsapp_template_sid=app.config.get("TWILIO_WHATSAPP_TEMPLATE_SID"),
     )
 
 

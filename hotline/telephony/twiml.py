@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
-from hotline.telephony.prompts import VOICES, prompt
+from hotline.telephony.prompts import prompt, voice_for
+from hotline.telephony.segments import fits
 
 E164_RE = re.compile(r"^\+[1-9][0-9]{6,14}$")
 SIP_RE = re.compile(r"^sip:[A-Za-z0-9._~%+\-]+@[A-Za-z0-9.\-]+(:[0-9]{1,5})?(;[A-Za-z0-9=_.\-]+)*$")
@@ -27,6 +28,9 @@ DIAL_TIMEOUT = 25  # seconds the operators' phones ring before the caller goes t
 TRANSFER_TIMEOUT = 30
 VOICEMAIL_MAX_SECONDS = 180
 ANSWERED = frozenset({"completed", "answered"})
+QUEUE_NAME = "hotline"  # the Twilio queue callers wait in for an operator's browser
+QUEUE_PAUSE_SECONDS = 8  # silence between two wait messages (Twilio then asks the wait URL again)
+OPERATOR_RING_SECONDS = 20  # an offered operator's browser rings this long
 
 
 def split_targets(raw: str | None) -> tuple[list[str], list[str]]:
@@ -80,6 +84,10 @@ class VoiceSettings:
     emergency_number: str
     opening_hours: str
     timezone: str
+    voice_es: str = ""
+    voice_en: str = ""
+    queue_enabled: bool = False
+    queue_timeout: int = 90
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> VoiceSettings:
@@ -92,16 +100,28 @@ class VoiceSettings:
             emergency_number=str(config.get("HOTLINE_EMERGENCY_NUMBER") or "105"),
             opening_hours=str(config.get("HOTLINE_OPENING_HOURS") or "24/7"),
             timezone=str(config.get("BABEL_DEFAULT_TIMEZONE") or "America/Lima"),
+            voice_es=str(config.get("TWILIO_VOICE_ES") or ""),
+            voice_en=str(config.get("TWILIO_VOICE_EN") or ""),
+            queue_enabled=bool(config.get("TELEPHONY_QUEUE_ENABLED")),
+            queue_timeout=int(config.get("TELEPHONY_QUEUE_TIMEOUT_SECONDS") or 90),
         )
 
     def url(self, path: str) -> str:
         return self.public_url + path
 
+    def voice(self, lang: str) -> tuple[str, str]:
+        return voice_for(lang, self.voice_en if lang == "en" else self.voice_es)
 
-def _say(response: Any, lang: str, key: str, settings: VoiceSettings) -> None:
-    text = prompt(lang, key, settings.emergency_number)
+    @property
+    def fallback_targets(self) -> tuple[str, ...]:
+        """Who the fallback dials: the backup line, else the operators' own numbers."""
+        return (self.backup_number,) if self.backup_number else self.operator_targets
+
+
+def _say(response: Any, lang: str, key: str, settings: VoiceSettings, **values: object) -> None:
+    text = prompt(lang, key, settings.emergency_number, **values)
     if text:
-        voice, language = VOICES[lang]
+        voice, language = settings.voice(lang)
         response.say(text, voice=voice, language=language)
 
 
@@ -125,7 +145,7 @@ def menu(settings: VoiceSettings, lang: str = "es", *, greet: bool = True, inval
         _say(gather, lang, "emergency", settings)
     _say(gather, lang, "menu", settings)
     if lang == "es":
-        voice, language = VOICES["en"]
+        voice, language = settings.voice("en")
         gather.say(prompt("es", "english_option"), voice=voice, language=language)
     # No key pressed: the menu URL without Digits connects the caller to the operators.
     response.redirect(settings.url(f"/twilio/voice/menu/{lang}"), method="POST")
@@ -141,6 +161,13 @@ def menu_choice(settings: VoiceSettings, lang: str, digits: str, now: datetime) 
 
 
 def connect(settings: VoiceSettings, lang: str, now: datetime) -> str:
+    """The queue for the operators' browsers when it is on, else every operator line at once."""
+    if settings.queue_enabled and is_open(settings.opening_hours, now, settings.timezone):
+        return enqueue(settings, lang)
+    return ring_operator_lines(settings, lang, now)
+
+
+def ring_operator_lines(settings: VoiceSettings, lang: str, now: datetime) -> str:
     """Ring every operator line at once; nobody answering leads to the voicemail."""
     if not settings.operator_targets or not is_open(settings.opening_hours, now, settings.timezone):
         return voicemail(settings, lang, reason="closed")
@@ -191,10 +218,12 @@ def goodbye(settings: VoiceSettings, lang: str, *, recorded: bool) -> str:
 
 def _fallback_response(settings: VoiceSettings) -> VoiceResponse:
     response = VoiceResponse()
-    if settings.backup_number:
+    if settings.fallback_targets:
         _say(response, "es", "backup", settings)
+        _say(response, "en", "backup", settings)
         dial = response.dial(timeout=TRANSFER_TIMEOUT)
-        _dial_target(dial, settings.backup_number)
+        for target in settings.fallback_targets:
+            _dial_target(dial, target)
     _say(response, "es", "unavailable", settings)
     _say(response, "en", "unavailable", settings)
     response.hangup()
@@ -228,13 +257,129 @@ def empty_voice() -> str:
     return str(VoiceResponse())
 
 
+def acknowledgement(settings: VoiceSettings) -> str:
+    """The automatic acknowledgement: both languages when they fit in two segments, else Spanish."""
+    spanish = prompt("es", "sms_ack", settings.emergency_number)
+    both = spanish + " / " + prompt("en", "sms_ack", settings.emergency_number)
+    return both if fits(both) else spanish
+
+
 def message_reply(settings: VoiceSettings, *, acknowledge: bool) -> str:
     """The SMS/WhatsApp answer: a fixed acknowledgement (never echoing what was sent) or nothing."""
     response = MessagingResponse()
     if acknowledge:
-        response.message(
-            prompt("es", "sms_ack", settings.emergency_number)
-            + " / "
-            + prompt("en", "sms_ack", settings.emergency_number)
-        )
+        response.message(acknowledgement(settings))
+    return str(response)
+
+
+# ---- the queue, the operators' browsers, hold and the conference hand-off ------------------------
+
+
+def enqueue(settings: VoiceSettings, lang: str) -> str:
+    """The caller waits in Twilio's queue; the wait URL tells them their place and offers the call."""
+    response = VoiceResponse()
+    _say(response, lang, "connecting", settings)
+    response.enqueue(
+        QUEUE_NAME,
+        action=settings.url(f"/twilio/voice/queue/result/{lang}"),
+        method="POST",
+        wait_url=settings.url(f"/twilio/voice/queue/wait/{lang}"),
+        wait_url_method="POST",
+    )
+    return str(response)
+
+
+def queue_wait(settings: VoiceSettings, lang: str, position: int, *, leave: bool) -> str:
+    """The wait URL's answer: leave the queue (an operator is ready, or waited too long) or wait on."""
+    response = VoiceResponse()
+    if leave:
+        response.leave()
+        return str(response)
+    if position <= 1:
+        _say(response, lang, "queue_next", settings)
+    else:
+        _say(response, lang, "queue_wait", settings, position=position)
+    response.pause(length=QUEUE_PAUSE_SECONDS)
+    return str(response)
+
+
+def dial_operator(settings: VoiceSettings, lang: str, identity: str, call_id: int) -> str:
+    """Ring one operator's browser (Voice SDK identity), telling it which contact this is; the
+    leg's status callbacks say when it is answered, the Dial's action what happens next."""
+    response = VoiceResponse()
+    dial = response.dial(
+        action=settings.url(f"/twilio/voice/queue/answered/{lang}"),
+        method="POST",
+        timeout=OPERATOR_RING_SECONDS,
+    )
+    client = dial.client(
+        status_callback=settings.url("/twilio/voice/status"),
+        status_callback_event="answered completed",
+        status_callback_method="POST",
+    )
+    client.identity(identity)
+    client.parameter(name="CallId", value=str(call_id))
+    return str(response)
+
+
+def hold(settings: VoiceSettings, lang: str, call_id: int) -> str:
+    """The caller on hold: a queue of their own, which the operator's browser dials to take them back."""
+    response = VoiceResponse()
+    _say(response, lang, "hold", settings)
+    response.enqueue(
+        f"hold-{call_id}",
+        wait_url=settings.url(f"/twilio/voice/hold/wait/{lang}"),
+        wait_url_method="POST",
+        action=settings.url(f"/twilio/voice/queue/result/{lang}"),
+        method="POST",
+    )
+    return str(response)
+
+
+def hold_wait(settings: VoiceSettings, lang: str) -> str:
+    response = VoiceResponse()
+    _say(response, lang, "hold", settings)
+    response.pause(length=QUEUE_PAUSE_SECONDS)
+    return str(response)
+
+
+def take_back(call_id: int) -> str:
+    """What the operator's browser runs to take a held caller back."""
+    response = VoiceResponse()
+    dial = response.dial()
+    dial.queue(f"hold-{call_id}")
+    return str(response)
+
+
+def conference_name(call_id: int) -> str:
+    return f"handoff-{call_id}"
+
+
+def join_conference(
+    settings: VoiceSettings, lang: str, call_id: int, *, role: str, notice: bool = False
+) -> str:
+    """One leg of the warm hand-off conference: caller, operator or partner.
+
+    The conference starts when the operator enters; the caller and the partner stay when the
+    operator leaves (the caller is left with the partner), and it ends when the caller hangs up.
+    """
+    response = VoiceResponse()
+    if notice:
+        _say(response, lang, "transfer", settings)
+    dial = response.dial()
+    dial.conference(
+        conference_name(call_id),
+        start_conference_on_enter=role == "operator",
+        end_conference_on_exit=role == "caller",
+        beep=False,
+        status_callback=settings.url("/twilio/voice/conference/events"),
+        status_callback_event="start end join leave hold",
+        status_callback_method="POST",
+    )
+    return str(response)
+
+
+def reject() -> str:
+    response = VoiceResponse()
+    response.reject()
     return str(response)

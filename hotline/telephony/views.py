@@ -33,6 +33,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from hotline.access import public, role_required
+from hotline.audit import services as audit
+from hotline.audit.models import Outcome
 from hotline.auth.models import Role
 from hotline.calls.models import Call, CallStatus, Channel
 from hotline.database import utcnow
@@ -43,12 +45,16 @@ from hotline.telephony import services, twiml
 from hotline.telephony.forms import CallClaimForm, CallHandoffForm
 from hotline.telephony.models import CallRecording
 from hotline.telephony.sender import fetch_recording_audio, get_rest_client, get_sms_sender
+from hotline.telephony.softphone_views import bp as softphone_bp
 from hotline.telephony.webhooks import (
     BadTwilioRequest,
+    client_params,
+    conference_params,
     dial_status_param,
     digits_param,
     duration_param,
     message_params,
+    queue_params,
     recording_params,
     twilio_signed,
     voice_params,
@@ -60,6 +66,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 bp = Blueprint("telephony", __name__, url_prefix="/twilio")
 staff_bp = Blueprint("telephony_staff", __name__)
+staff_bp.register_blueprint(softphone_bp)
 csrf.exempt(bp)  # Twilio cannot send a CSRF token: its signature protects these routes instead
 
 LIVE_ROLES = (Role.OPERATOR, Role.COORDINATOR)
@@ -89,16 +96,36 @@ def _twiml(xml: str) -> Response:
     return Response(xml, 200, mimetype="text/xml")
 
 
+def _record_bad_voice_request(reason: str) -> None:
+    """One `telephony.bad_request` audit row (its own commit; the database may be down)."""
+    try:
+        db.session.rollback()
+        audit.record(
+            "telephony.bad_request",
+            outcome=Outcome.FAILURE,
+            object_type="webhook",
+            summary=f"rejected {request.path}: {reason}",
+        )
+        db.session.commit()
+    except Exception:  # noqa: BLE001
+        db.session.rollback()
+        log.error("could not record a rejected voice webhook path=%s", request.path)
+
+
 def never_drop_caller(view: F) -> F:
-    """Whatever fails, answer the caller: the fallback TwiML dials the backup line. Logs an id only."""
+    """Whatever fails, answer the caller: the fallback TwiML (Spanish, then English) says the call is
+    being transferred and dials the backup line. Bad parameters too: a voice route never answers a
+    bare 4xx/5xx (only a bad signature gets its 403, before this runs). Logs an id only."""
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         started = time.monotonic()
         try:
             return view(*args, **kwargs)
-        except BadTwilioRequest:
-            raise  # answered 400 by twilio_signed
+        except BadTwilioRequest as exc:
+            _record_bad_voice_request(str(exc))
+            log.warning("bad voice webhook answered with the fallback path=%s reason=%s", request.path, exc)
+            return _twiml(twiml.fallback(_settings()))
         except Exception as exc:  # noqa: BLE001  (never drop a caller)
             try:
                 db.session.rollback()
@@ -170,9 +197,93 @@ def voice_voicemail(lang: str):  # type: ignore[no-untyped-def]
 @bp.route("/voice/status", methods=["POST"])
 @public
 @twilio_signed
+@never_drop_caller
 def voice_status():  # type: ignore[no-untyped-def]
-    params, duration = voice_params(), duration_param()
-    services.update_voice_status(params, duration=duration)
+    params, duration = voice_params(require_from=False), duration_param()
+    services.handle_voice_status(params, duration=duration)
+    db.session.commit()
+    return _twiml(twiml.empty_voice())
+
+
+# ---- the queue, the operators' browsers, hold, the conference hand-off ---------------------------
+
+
+@bp.route("/voice/queue/wait/<any(es, en):lang>", methods=["POST"])
+@public
+@twilio_signed
+@never_drop_caller
+def queue_wait(lang: str):  # type: ignore[no-untyped-def]
+    settings = _settings()
+    decision = services.wait_in_queue(voice_params(), queue_params(), timeout_seconds=settings.queue_timeout)
+    db.session.commit()
+    return _twiml(twiml.queue_wait(settings, lang, decision.position, leave=decision.leave))
+
+
+@bp.route("/voice/queue/result/<any(es, en):lang>", methods=["POST"])
+@public
+@twilio_signed
+@never_drop_caller
+def queue_result(lang: str):  # type: ignore[no-untyped-def]
+    settings = _settings()
+    outcome = services.leave_queue(voice_params(), queue_params())
+    db.session.commit()
+    if outcome.action == "dial" and outcome.identity and outcome.call_id:
+        return _twiml(twiml.dial_operator(settings, lang, outcome.identity, outcome.call_id))
+    if outcome.action == "fallback":
+        return _twiml(twiml.ring_operator_lines(settings, lang, utcnow()))
+    return _twiml(twiml.empty_voice())
+
+
+@bp.route("/voice/queue/answered/<any(es, en):lang>", methods=["POST"])
+@public
+@twilio_signed
+@never_drop_caller
+def queue_answered(lang: str):  # type: ignore[no-untyped-def]
+    settings = _settings()
+    outcome = services.operator_dial_result(
+        voice_params(), dial_status_param(), timeout_seconds=settings.queue_timeout
+    )
+    db.session.commit()
+    if outcome == "requeue":
+        return _twiml(twiml.enqueue(settings, lang))
+    if outcome == "fallback":
+        return _twiml(twiml.ring_operator_lines(settings, lang, utcnow()))
+    return _twiml(twiml.dial_result(settings, lang, "completed"))
+
+
+@bp.route("/voice/hold/wait/<any(es, en):lang>", methods=["POST"])
+@public
+@twilio_signed
+@never_drop_caller
+def hold_wait(lang: str):  # type: ignore[no-untyped-def]
+    voice_params()
+    return _twiml(twiml.hold_wait(_settings(), lang))
+
+
+@bp.route("/voice/client", methods=["POST"])
+@public
+@twilio_signed
+@never_drop_caller
+def voice_client():  # type: ignore[no-untyped-def]
+    """The TwiML App's voice URL: what an operator's browser asks for when it places a call."""
+    params = voice_params()
+    purpose, call_id = client_params()
+    result = services.browser_call(params, purpose=purpose, call_id=call_id)
+    db.session.commit()
+    if result is None:
+        return _twiml(twiml.reject())
+    if purpose == "resume":
+        return _twiml(twiml.take_back(result.id))
+    lang = "en" if result.language == "en" else "es"
+    return _twiml(twiml.join_conference(_settings(), lang, result.id, role="operator"))
+
+
+@bp.route("/voice/conference/events", methods=["POST"])
+@public
+@twilio_signed
+@never_drop_caller
+def conference_events():  # type: ignore[no-untyped-def]
+    services.record_conference_event(conference_params())
     db.session.commit()
     return _twiml(twiml.empty_voice())
 
@@ -231,6 +342,8 @@ def live():  # type: ignore[no-untyped-def]
         form=CallClaimForm(),
         poll_seconds=current_app.config.get("TELEPHONY_POLL_SECONDS", POLL_SECONDS),
         now=utcnow(),
+        summary=services.queue_summary(),
+        operators=services.list_presence(),
     )
 
 
@@ -261,6 +374,8 @@ def _render_conversation(call: Call, handoff_form: CallHandoffForm, status: int 
         can_handoff=can_handoff,
         channel_labels=CHANNEL_LABELS,
         status_labels=STATUS_LABELS,
+        media=services.media_for([m.id for m in conversation.messages]),
+        location_of=services.location_of,
     ), status
 
 

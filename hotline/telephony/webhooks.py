@@ -33,6 +33,42 @@ MESSAGE_SID_RE = re.compile(r"^(SM|MM)[0-9a-f]{32}$")
 RECORDING_SID_RE = re.compile(r"^RE[0-9a-f]{32}$")
 PHONE_RE = re.compile(r"^\+?[0-9]{3,16}$")
 RECORDING_URL_RE = re.compile(r"^https://api\.twilio\.com/[A-Za-z0-9/._\-]{10,300}$")
+MEDIA_URL_RE = re.compile(r"^https://api\.twilio\.com/[A-Za-z0-9/._\-]{10,300}$")
+CONTENT_TYPE_RE = re.compile(r"^[a-z0-9][a-z0-9.+\-]{0,40}/[a-z0-9][a-z0-9.+\-]{0,60}$")
+QUEUE_SID_RE = re.compile(r"^QU[0-9a-f]{32}$")
+CONFERENCE_SID_RE = re.compile(r"^CF[0-9a-f]{32}$")
+DIRECTIONS = frozenset(
+    {"inbound", "outbound-api", "outbound-dial", "trunking-originating", "trunking-terminating"}
+)
+QUEUE_RESULTS = frozenset(
+    {
+        "bridged",
+        "bridging-in-process",
+        "queue-full",
+        "error",
+        "hangup",
+        "leave",
+        "redirected",
+        "system-shutdown",
+    }
+)
+CONFERENCE_EVENTS = frozenset(
+    {
+        "conference-start",
+        "conference-end",
+        "participant-join",
+        "participant-leave",
+        "participant-hold",
+        "participant-unhold",
+        "participant-mute",
+        "participant-unmute",
+        "participant-modify",
+        "participant-speech-start",
+        "participant-speech-stop",
+        "announcement-end",
+        "announcement-fail",
+    }
+)
 # Numbers Twilio reports when the caller withheld theirs.
 WITHHELD = frozenset(
     {
@@ -155,15 +191,93 @@ class VoiceParams:
     call_sid: str
     caller: str | None
     call_status: str
+    direction: str = "inbound"
+    parent_call_sid: str | None = None
+    raw_from: str = ""
+    raw_to: str = ""
+
+    @property
+    def is_outbound(self) -> bool:
+        return self.direction.startswith("outbound") or self.direction == "trunking-terminating"
 
 
-def voice_params() -> VoiceParams:
+def voice_params(*, require_from: bool = True) -> VoiceParams:
     call_sid = _sid("CallSid", CALL_SID_RE)
-    raw_from = _one("From", max_len=256)
+    raw_from = _one("From", required=require_from, max_len=256)
     status = _one("CallStatus", required=False, max_len=20) or "ringing"
     if status not in VOICE_STATUSES:
         raise BadTwilioRequest("CallStatus unknown")
-    return VoiceParams(call_sid=call_sid, caller=caller_number(raw_from), call_status=status)
+    direction = _one("Direction", required=False, max_len=30) or "inbound"
+    if direction not in DIRECTIONS:
+        raise BadTwilioRequest("Direction unknown")
+    parent = _one("ParentCallSid", required=False, max_len=64) or None
+    if parent is not None and not CALL_SID_RE.fullmatch(parent):
+        raise BadTwilioRequest("ParentCallSid malformed")
+    return VoiceParams(
+        call_sid=call_sid,
+        caller=caller_number(raw_from),
+        call_status=status,
+        direction=direction,
+        parent_call_sid=parent,
+        raw_from=raw_from,
+        raw_to=_one("To", required=False, max_len=256),
+    )
+
+
+def _count(name: str, maximum: int) -> int | None:
+    value = _one(name, required=False, max_len=8)
+    if value == "":
+        return None
+    if not value.isascii() or not value.isdigit() or int(value) > maximum:
+        raise BadTwilioRequest(f"{name} out of range")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class QueueParams:
+    queue_sid: str | None
+    position: int | None  # wait URL only: 1 is the front of the queue
+    size: int | None
+    queue_time: int | None  # seconds in the queue
+    result: str | None  # Enqueue action only
+
+
+def queue_params() -> QueueParams:
+    sid = _one("QueueSid", required=False, max_len=64) or None
+    if sid is not None and not QUEUE_SID_RE.fullmatch(sid):
+        raise BadTwilioRequest("QueueSid malformed")
+    result = _one("QueueResult", required=False, max_len=30) or None
+    if result is not None and result not in QUEUE_RESULTS:
+        raise BadTwilioRequest("QueueResult unknown")
+    return QueueParams(
+        queue_sid=sid,
+        position=_count("QueuePosition", 10_000),
+        size=_count("CurrentQueueSize", 10_000),
+        queue_time=_count("QueueTime", MAX_DURATION),
+        result=result,
+    )
+
+
+@dataclass(frozen=True)
+class ConferenceParams:
+    conference_sid: str
+    name: str
+    event: str
+    call_sid: str | None
+
+
+def conference_params() -> ConferenceParams:
+    sid = _sid("ConferenceSid", CONFERENCE_SID_RE)
+    name = _one("FriendlyName", max_len=64)
+    if not re.fullmatch(r"handoff-[0-9]{1,12}", name):
+        raise BadTwilioRequest("FriendlyName is not one of our conferences")
+    event = _one("StatusCallbackEvent", max_len=40)
+    if event not in CONFERENCE_EVENTS:
+        raise BadTwilioRequest("StatusCallbackEvent unknown")
+    call_sid = _one("CallSid", required=False, max_len=64) or None
+    if call_sid is not None and not CALL_SID_RE.fullmatch(call_sid):
+        raise BadTwilioRequest("CallSid malformed")
+    return ConferenceParams(conference_sid=sid, name=name, event=event, call_sid=call_sid)
 
 
 def digits_param() -> str:
@@ -203,12 +317,64 @@ def recording_params() -> RecordingParams | None:
 
 
 @dataclass(frozen=True)
+class MediaItem:
+    url: str
+    content_type: str
+
+
+@dataclass(frozen=True)
+class Location:
+    latitude: float
+    longitude: float
+    address: str
+    label: str
+
+
+@dataclass(frozen=True)
 class MessageParams:
     message_sid: str
     number: str
     is_whatsapp: bool
     body: str
     num_media: int
+    media: tuple[MediaItem, ...] = ()
+    location: Location | None = None
+
+
+def _media(num_media: int) -> tuple[MediaItem, ...]:
+    items: list[MediaItem] = []
+    for n in range(num_media):
+        url = _one(f"MediaUrl{n}", max_len=400)
+        if not MEDIA_URL_RE.fullmatch(url):
+            raise BadTwilioRequest(f"MediaUrl{n} is not a Twilio API URL")
+        content_type = _one(f"MediaContentType{n}", required=False, max_len=100).strip().lower()
+        content_type = content_type.split(";")[0].strip() or "application/octet-stream"
+        if not CONTENT_TYPE_RE.fullmatch(content_type):
+            raise BadTwilioRequest(f"MediaContentType{n} malformed")
+        items.append(MediaItem(url=url, content_type=content_type))
+    return tuple(items)
+
+
+def _coordinate(name: str, limit: float) -> float | None:
+    value = _one(name, required=False, max_len=24).strip()
+    if not value:
+        return None
+    if not re.fullmatch(r"-?[0-9]{1,3}(\.[0-9]{1,12})?", value) or abs(float(value)) > limit:
+        raise BadTwilioRequest(f"{name} out of range")
+    return float(value)
+
+
+def _location() -> Location | None:
+    latitude, longitude = _coordinate("Latitude", 90.0), _coordinate("Longitude", 180.0)
+    if latitude is None and longitude is None:
+        return None
+    if latitude is None or longitude is None:
+        raise BadTwilioRequest("Latitude and Longitude must come together")
+    address = _one("Address", required=False, max_len=500)
+    label = _one("Label", required=False, max_len=200)
+    if "\x00" in address + label:
+        raise BadTwilioRequest("location contains NUL")
+    return Location(latitude=latitude, longitude=longitude, address=address, label=label)
 
 
 def message_params() -> MessageParams:
@@ -225,5 +391,25 @@ def message_params() -> MessageParams:
     if not media.isascii() or not media.isdigit() or int(media) > 20:
         raise BadTwilioRequest("NumMedia out of range")
     return MessageParams(
-        message_sid=sid, number=number, is_whatsapp=is_whatsapp, body=body, num_media=int(media)
+        message_sid=sid,
+        number=number,
+        is_whatsapp=is_whatsapp,
+        body=body,
+        num_media=int(media),
+        media=_media(int(media)),
+        location=_location() if is_whatsapp else None,
     )
+
+
+CLIENT_PURPOSES = frozenset({"resume", "conference"})
+
+
+def client_params() -> tuple[str, int]:
+    """What an operator's browser asks for (`Device.connect({params: {Purpose, CallId}})`)."""
+    purpose = _one("Purpose", max_len=20)
+    if purpose not in CLIENT_PURPOSES:
+        raise BadTwilioRequest("Purpose unknown")
+    raw = _one("CallId", max_len=12)
+    if not raw.isascii() or not raw.isdigit() or not 0 < int(raw) < 2**31:
+        raise BadTwilioRequest("CallId malformed")
+    return purpose, int(raw)

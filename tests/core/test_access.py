@@ -16,6 +16,8 @@ PUBLIC_ENDPOINTS = {
     "auth.login_totp",
     "auth.logout",
     "auth.set_password",  # the e-mailed one-time link: its token is the proof
+    "api_docs.openapi",  # the partner API's OpenAPI document: it describes the API, holds no data
+    "api_docs.docs",  # the same, as a page
 }
 
 

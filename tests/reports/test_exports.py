@@ -153,15 +153,15 @@ def test_referrals_xlsx(client, login, data):
     assert all(isinstance(r["hours_to_acknowledge"], int | float | type(None)) for r in records)
 
 
-def test_htcds_needs_groups_of_k(client, login, data, app, monkeypatch):
+def test_htcds_is_no_longer_an_ad_hoc_export(client, login, data):
+    """The victims' file leaves only as recorded releases (tests/reports/test_releases_views.py)."""
     login("manager")
-    rows = _csv(client.get("/reports/exports/htcds.csv?start=2026-03-01&end=2026-03-31"))
-    assert rows == [list(exports.get_dataset("htcds").header(False))]  # six victims, k = 11: all left out
-    assert "6 victims" not in last_audit("report.export").summary
-    assert "left out 6" in last_audit("report.export").summary
-    monkeypatch.setitem(app.config, "REPORTS_K_ANONYMITY", 1)
-    rows = _csv(client.get("/reports/exports/htcds.csv?start=2026-03-01&end=2026-03-31"))
-    assert len(rows) == 1 + 6
+    response = client.get("/reports/exports/htcds.csv?start=2026-03-01&end=2026-03-31")
+    assert response.status_code == 400
+    assert "published only as recorded releases" in response.get_data(as_text=True)
+    assert audit_count("report.export") == 0
+    with pytest.raises(ReportError):
+        exports.prepare_export("htcds", "csv", MARCH, actor=MANAGER, today=TODAY)
 
 
 def test_identifiable_export_needs_a_reason(client, login, data):

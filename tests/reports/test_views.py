@@ -20,7 +20,6 @@ GET_ROUTES = {
     "/reports/field-mapping": {Role.MANAGER, Role.COORDINATOR},
     "/reports/exports": {Role.MANAGER},
     f"/reports/exports/calls.csv?{MARCH}": {Role.MANAGER},
-    f"/reports/exports/htcds.xlsx?{MARCH}": {Role.MANAGER},
 }
 ENDPOINTS = {
     "reports.index",
@@ -30,6 +29,9 @@ ENDPOINTS = {
     "reports.exports_page",
     "reports.export",
     "reports.export_identifiable",
+    "reports.make_release",
+    "reports.release_sheet",
+    "reports.release_download",
 }
 IDENTIFIABLE = {
     "dataset": "cases",

@@ -24,50 +24,68 @@ def report(period: Period, **kw):  # type: ignore[no-untyped-def]
 def test_march_by_partner(data):
     r = report(Period("month", 2026, 3))
     by_code = {p.code: p for p in r.partners}
-    assert set(by_code) == {"MP-FISTRAP", "MIMP"}
-    fistrap = working_group.summary_cells("F", by_code["MP-FISTRAP"].quality, by_code["MP-FISTRAP"].ack)
-    assert fistrap == [
-        "F",
-        "4",
-        "4",
-        "100 %",
-        "<3",
-        "4",
-        "100 %",
-        "<3",
-        "3",
-        "75 %",
-        "<3",
-        "<3",
-        "2.5 h",
-        "10.0 h",
-    ]
-    mimp = working_group.summary_cells("M", by_code["MIMP"].quality, by_code["MIMP"].ack)
+    # Every partner is listed, so that a row's presence says nothing about its referrals.
+    assert {"MP-FISTRAP", "MIMP"} < set(by_code) and len(by_code) > 20
+    fistrap = working_group.summary_cells(r, "F", by_code["MP-FISTRAP"].key)
+    assert fistrap[:2] == ["F", "4"]
+    assert fistrap[-3:] == ["4", "2.5 h", "10.0 h"]  # acknowledged, median, 90th percentile
+    assert set(fistrap[2:-3]) <= {"<3", "x", "—"}  # 4 on time of 4 sent would give the small ones back
+    mimp = working_group.summary_cells(r, "M", by_code["MIMP"].key)
     # Two referrals counted (the revoked one left out): every figure is below 3.
-    assert mimp == ["M", "<3", "<3", "—", "<3", "<3", "—", "<3", "<3", "—", "<3", "<3", "—", "—"]
-    total = working_group.summary_cells("All", r.totals, r.ack)
-    assert total[1:4] == ["6", "4", "67 %"]
-    assert r.outcomes == {"victim_assisted": 1, "investigation_opened": 1, "no_action": 1}
+    assert mimp == ["M", "<3", "<3", "—", "<3", "<3", "—", "<3", "<3", "—", "<3", "<3", "<3", "—", "—"]
+    total = working_group.summary_cells(r, "All")
+    assert total[1] == "6" and total[5:7] == ["4", "67 %"]
+    assert working_group.outcome_cells(r) == ["<3"] * 6
     assert r.months == ["2026-03"] and r.reasons is None
 
 
-def test_quarter_adds_february(data):
-    r = report(Period("quarter", 2026, 1))
-    fistrap = next(p for p in r.partners if p.code == "MP-FISTRAP")
-    assert fistrap.quality.counted == 5 and fistrap.quality.overdue == 1
-    assert [m for m, _ in fistrap.by_month] == ["2026-01", "2026-02", "2026-03"]
-    assert dict(fistrap.by_month)["2026-02"].sent == 1
+def test_quarters_are_refused(data):
+    with pytest.raises(ReportError, match="one calendar month"):
+        working_group.make_period("quarter", 2026, 1, today=TODAY)
 
 
-def test_one_partner_and_reasons(data):
-    r = report(Period("month", 2026, 3), partner_id=data.partners["MIMP"], include_reasons=True)
-    assert [p.code for p in r.partners] == ["MIMP"]
-    assert r.reasons == [("MIMP", "2026-03", '=HYPERLINK("http://x") sin cupo')]
+def test_one_partner_shows_the_same_cells(data):
+    full = report(Period("month", 2026, 3))
+    mimp = report(Period("month", 2026, 3), partner_id=data.partners["MIMP"], include_reasons=True)
+    assert [p.code for p in mimp.rows] == ["MIMP"]
+    row = mimp.rows[0]
+    assert working_group.summary_cells(mimp, "M", row.key) == working_group.summary_cells(full, "M", row.key)
+    assert working_group.summary_cells(mimp, "All") == working_group.summary_cells(full, "All")
+    # One referral declined in March: its reason would give the hidden count back.
+    assert mimp.reasons == [] and mimp.reasons_withheld
+
+
+def test_reasons_when_the_declined_count_is_shown(data):
+    from tests.reports.helpers import add_referral
+
+    # Three more declined by each partner: the total is published, so are the reasons.
+    for n, code in [(n, code) for n in range(3) for code in ("MIMP", "MP-FISTRAP")]:
+        add_referral(
+            data.cases["B"],
+            code,
+            risk="normal",
+            status="declined",
+            sent=f"2026-03-1{n} 10:00",
+            ack_due_at="2026-03-20 10:00",
+            acknowledged_at=f"2026-03-1{n} 11:00",
+            decline_reason="sin cupo" if n else "fuera de   zona",
+        )
+    r = report(Period("month", 2026, 3), include_reasons=True)
+    assert not r.reasons_withheld
+    # De-duplicated, without partner or month.
+    assert r.reasons == ['=HYPERLINK("http://x") sin cupo', "fuera de zona", "sin cupo"]
 
 
 @pytest.mark.parametrize(
     ("kind", "year", "number"),
-    [("month", 2026, 13), ("quarter", 2026, 5), ("week", 2026, 1), ("month", 1999, 1), ("month", 2026, 5)],
+    [
+        ("month", 2026, 13),
+        ("quarter", 2026, 5),
+        ("quarter", 2026, 1),
+        ("week", 2026, 1),
+        ("month", 1999, 1),
+        ("month", 2026, 5),
+    ],
 )
 def test_bad_periods(kind, year, number):
     with pytest.raises(ReportError):
@@ -97,12 +115,12 @@ def test_workbook(client, login, data):
     assert sheet.freeze_panes == "B6"
     rows = {row[0]: row for row in sheet.iter_rows(min_row=6, values_only=True)}
     fistrap = next(v for k, v in rows.items() if k.endswith("(MP-FISTRAP)"))
-    assert fistrap[1:4] == ("4", "4", "100 %")
+    assert fistrap[1] == "4" and fistrap[2] == "x"
     mimp = next(v for k, v in rows.items() if k.endswith("(MIMP)"))
     assert set(mimp[1:]) <= {"<3", "—"}  # never an exact small number
     assert rows["All partners"][1] == "6"
     reasons = list(book["Decline reasons"].iter_rows(min_row=6, values_only=True))
-    assert reasons == [("MIMP", "2026-03", '\'=HYPERLINK("http://x") sin cupo')]  # neutralised
+    assert reasons == [("Not listed: the number of referrals declined is not shown.",)]
     outcomes = [c.value for c in book["Outcomes"][5]]
     assert outcomes[1:] == [
         "Victim assisted",
@@ -113,7 +131,8 @@ def test_workbook(client, login, data):
         "Other outcome",
     ]
     event = last_audit("report.working_group")
-    assert event.summary.startswith("xlsx 2026-03, partner all, 2 partners, decline reasons included")
+    assert event.summary.startswith("xlsx 2026-03, partner all, ")
+    assert event.summary.endswith("partners, decline reasons included")
 
 
 def test_printable_page(client, login, data):
@@ -124,14 +143,16 @@ def test_printable_page(client, login, data):
     assert "&lt;3" in html
     assert "Decline reasons given by the partners" not in html and "sin cupo" not in html
     html = client.get("/reports/working-group?kind=month&year=2026&number=3&reasons=y").get_data(as_text=True)
-    assert "Decline reasons given by the partners" in html and "sin cupo" in html
+    assert "Decline reasons given by the partners" in html and "sin cupo" not in html
+    assert "Not listed: the number of referrals declined is not shown." in html
     assert last_audit("report.working_group").summary.startswith("page 2026-03")
 
 
 def test_default_period_is_last_month(client, login, db):
     login("coordinator")
-    html = client.get("/reports/working-group").get_data(as_text=True)
-    assert "No referrals were sent in this period." in html
+    response = client.get("/reports/working-group")
+    assert response.status_code == 200
+    assert 'name="kind"' in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
@@ -139,6 +160,7 @@ def test_default_period_is_last_month(client, login, db):
     [
         "kind=month&year=2026&number=13",
         "kind=year&year=2026&number=1",
+        "kind=quarter&year=2026&number=1",
         "year=abc",
         "year=1850",
         "number=-1",

@@ -171,3 +171,10 @@ def no_real_twilio(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("the real Twilio HTTP client was used in a test")
 
     monkeypatch.setattr("twilio.http.http_client.TwilioHttpClient.request", refuse)
+
+
+@pytest.fixture(autouse=True)
+def media_dir(app: Flask, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Every test stores media under its own temporary folder."""
+    monkeypatch.setitem(app.config, "MEDIA_STORAGE_PATH", str(tmp_path / "media"))
+    return tmp_path / "media"

@@ -27,6 +27,12 @@ def test_webhooks_are_public_post_only_and_everything_else_is_role_restricted(ap
         "/twilio/voice/menu/<any(es, en):lang>",
         "/twilio/voice/dial/<any(es, en):lang>",
         "/twilio/voice/voicemail/<any(es, en):lang>",
+        "/twilio/voice/queue/wait/<any(es, en):lang>",
+        "/twilio/voice/queue/result/<any(es, en):lang>",
+        "/twilio/voice/queue/answered/<any(es, en):lang>",
+        "/twilio/voice/hold/wait/<any(es, en):lang>",
+        "/twilio/voice/client",
+        "/twilio/voice/conference/events",
     }
     for rule in rules:
         access = access_of(app.view_functions[rule.endpoint])

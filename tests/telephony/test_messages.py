@@ -110,7 +110,12 @@ def test_replayed_message_sid_is_one_message_and_the_same_reply(twilio):
 
 def test_media_only_message(twilio):
     form = sms_form(
-        Body="", NumMedia="2", MediaUrl0="https://api.twilio.com/x", MediaContentType0="image/jpeg"
+        Body="",
+        NumMedia="2",
+        MediaUrl0="https://api.twilio.com/2010-04-01/Accounts/AC0/Messages/MM0/Media/ME0",
+        MediaContentType0="image/jpeg",
+        MediaUrl1="https://api.twilio.com/2010-04-01/Accounts/AC0/Messages/MM0/Media/ME1",
+        MediaContentType1="audio/ogg",
     )
     reply(twilio.post("/twilio/sms", form))
     stored = message(form["MessageSid"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 import requests
 
@@ -101,9 +103,32 @@ def test_invalid_recipient_or_body_fails_without_a_request(to, body):
 
 def test_whatsapp_recipient_uses_the_whatsapp_sender():
     fake = FakeHttpClient()
-    assert sender(fake).send("whatsapp:" + TO, BODY).outcome == SmsOutcome.SENT
+    recent = sender(fake, last_inbound_at=lambda number: datetime.now(UTC) - timedelta(hours=1))
+    assert recent.send("whatsapp:" + TO, BODY).outcome == SmsOutcome.SENT
     assert fake.requests[0]["data"]["From"] == "whatsapp:" + FROM
     assert fake.requests[0]["data"]["To"] == "whatsapp:" + TO
+    assert fake.requests[0]["data"]["Body"] == BODY  # inside the 24-hour window: free text
+
+
+@pytest.mark.parametrize("last", [None, timedelta(hours=25)], ids=["never-wrote", "wrote-25-hours-ago"])
+def test_whatsapp_outside_the_window_uses_the_approved_template(last):
+    def last_inbound(number: str):  # type: ignore[no-untyped-def]
+        assert number == TO
+        return None if last is None else datetime.now(UTC) - last
+
+    fake = FakeHttpClient()
+    templated = sender(fake, last_inbound_at=last_inbound, whatsapp_template_sid="HX" + "b" * 32)
+    assert templated.send("whatsapp:" + TO, BODY).outcome == SmsOutcome.SENT
+    data = fake.requests[0]["data"]
+    assert data["ContentSid"] == "HX" + "b" * 32 and "Body" not in data
+    without = sender(FakeHttpClient(), last_inbound_at=last_inbound).send("whatsapp:" + TO, BODY)
+    assert (without.outcome, without.error_code) == (SmsOutcome.FAILED, "whatsapp_window_closed")
+
+
+def test_sms_is_never_templated():
+    fake = FakeHttpClient()
+    assert sender(fake, whatsapp_template_sid="HX" + "b" * 32).send(TO, BODY).outcome == SmsOutcome.SENT
+    assert fake.requests[0]["data"]["Body"] == BODY
 
 
 def test_retry_after_an_error_sends_exactly_once():

@@ -83,7 +83,7 @@ def test_fallback_dials_the_backup_and_says_the_emergency_number_in_both_languag
     root = parse_twiml(twiml.fallback(SETTINGS))
     assert [n.text for n in root.find("Dial").findall("Number")] == ["+5114197260"]
     languages = [s.get("language") for s in root.iter("Say")]
-    assert "es-MX" in languages and "en-US" in languages
+    assert "es-US" in languages and "en-US" in languages
     assert all("1 0 5" in (s.text or "") for s in root.iter("Say") if "105" in prompt("es", "unavailable"))
 
 

@@ -55,11 +55,11 @@ def test_greeting_menu_in_spanish_with_english_option(twilio):
     assert gather.get("numDigits") == "1"
     assert gather.get("action") == "https://hotline.example.test/twilio/voice/menu/es"
     assert gather.get("method") == "POST"
-    spanish = says(gather, "es-MX")
+    spanish = says(gather, "es-US")
     assert "marque 1" in spanish and "marque 2" in spanish
     assert "1 0 5" in spanish  # the emergency number, digit by digit
     assert "press 3" in says(gather, "en-US")
-    assert {s.get("language") for s in root.iter("Say")} <= {"es-MX", "en-US"}
+    assert {s.get("language") for s in root.iter("Say")} <= {"es-US", "en-US"}
     # No key pressed: Twilio follows the redirect, which connects to the operators.
     assert root.find("Redirect").text == "https://hotline.example.test/twilio/voice/menu/es"
 
@@ -84,7 +84,7 @@ def test_option_3_switches_to_english(twilio):
     gather = root.find("Gather")
     assert gather.get("action").endswith("/twilio/voice/menu/en")
     assert "press 1" in says(gather, "en-US")
-    assert not says(root, "es-MX")
+    assert not says(root, "es-US")
     call = call_for(sid)
     assert call.language == "en"
     assert call.status == "in_progress" and call.twilio_status == "in-progress"
@@ -98,19 +98,19 @@ def test_menu_connects_to_every_operator_line(twilio, lines, digits):
     assert dial.get("action") == "https://hotline.example.test/twilio/voice/dial/es"
     assert [n.text for n in dial.findall("Number")] == ["+51999000111", "+51999000222"]
     assert [s.text for s in dial.findall("Sip")] == ["sip:guardia@pbx.example.pe"]
-    assert "espere" in says(root, "es-MX")
+    assert "espere" in says(root, "es-US")
 
 
 def test_english_caller_hears_english_when_connected(twilio, lines):
     root = xml(twilio.post("/twilio/voice/menu/en", voice_form(Digits="1", CallStatus="in-progress")))
     assert root.find("Dial").get("action").endswith("/twilio/voice/dial/en")
-    assert says(root, "en-US") and not says(root, "es-MX")
+    assert says(root, "en-US") and not says(root, "es-US")
 
 
 def test_invalid_option_repeats_the_menu(twilio, lines):
     root = xml(twilio.post("/twilio/voice/menu/es", voice_form(Digits="9", CallStatus="in-progress")))
     gather = root.find("Gather")
-    assert "no es válida" in says(gather, "es-MX")
+    assert "no es válida" in says(gather, "es-US")
     assert root.find("Dial") is None
 
 
@@ -121,7 +121,7 @@ def test_without_operator_lines_the_caller_gets_the_emergency_number_and_voicema
     record = root.find("Record")
     assert record.get("action") == "https://hotline.example.test/twilio/voice/voicemail/es"
     assert int(record.get("maxLength")) > 0
-    assert "1 0 5" in says(root, "es-MX")
+    assert "1 0 5" in says(root, "es-US")
 
 
 @freeze_time("2026-11-27 17:00:00")  # 12:00 in Lima
@@ -144,7 +144,7 @@ def test_dial_result(twilio, dial_status, voicemail):
     )
     assert (root.find("Record") is not None) is voicemail
     if voicemail:
-        assert "ocupados" in says(root, "es-MX") and "1 0 5" in says(root, "es-MX")
+        assert "ocupados" in says(root, "es-US") and "1 0 5" in says(root, "es-US")
     else:
         assert root.find("Hangup") is not None
 
@@ -166,7 +166,7 @@ def test_voicemail_is_attached_to_the_call_once(twilio):
     second = twilio.post("/twilio/voice/voicemail/es", _recording_form(sid, rec_sid))
     assert first.get_data() == second.get_data()
     root = xml(first)
-    assert "Gracias" in says(root, "es-MX") and root.find("Hangup") is not None
+    assert "Gracias" in says(root, "es-US") and root.find("Hangup") is not None
     recordings = db.session.scalars(select(CallRecording).where(CallRecording.recording_sid == rec_sid)).all()
     assert len(recordings) == 1
     assert recordings[0].call_id == call_for(sid).id and recordings[0].duration_seconds == 37
@@ -177,7 +177,7 @@ def test_hang_up_before_recording_stores_no_voicemail(twilio):
     sid = new_sid()
     before = counts()["call_recordings"]
     root = xml(twilio.post("/twilio/voice/voicemail/es", voice_form(sid, CallStatus="completed")))
-    assert "No recibimos" in says(root, "es-MX")
+    assert "No recibimos" in says(root, "es-US")
     assert counts()["call_recordings"] == before
     assert call_for(sid) is not None  # the contact itself is still logged
 
@@ -185,6 +185,7 @@ def test_hang_up_before_recording_stores_no_voicemail(twilio):
 @pytest.mark.parametrize("order", list(itertools.permutations(["ringing", "in-progress", "completed"])))
 def test_status_callbacks_in_any_order_end_completed(twilio, order):
     sid = new_sid()
+    assert twilio.post("/twilio/voice", voice_form(sid)).status_code == 200
     for status in order:
         duration = "42" if status == "completed" else ""
         response = twilio.post(
@@ -215,6 +216,7 @@ def test_completed_then_late_ringing_then_completed_again(twilio):
 @pytest.mark.parametrize("final", ["no-answer", "busy", "failed", "canceled"])
 def test_unanswered_final_states_end_the_call(twilio, final):
     sid = new_sid()
+    assert twilio.post("/twilio/voice", voice_form(sid)).status_code == 200
     twilio.post("/twilio/voice/status", voice_form(sid, CallStatus=final))
     twilio.post("/twilio/voice/status", voice_form(sid, CallStatus="in-progress"))
     call = call_for(sid)
@@ -232,12 +234,15 @@ def test_status_callback_never_reopens_a_logged_call(twilio):
     assert call.status == "logged" and call.twilio_status == "completed" and call.duration_seconds == 10
 
 
-def test_status_callback_for_an_unknown_call_logs_it(twilio):
-    # E.g. the voice webhook fell back while the database was down: the contact is still logged.
+def test_status_callback_for_an_unknown_call_records_a_call_leg_not_a_contact(twilio):
+    from hotline.telephony.models import OutboundCall
+
     sid = new_sid()
+    before = counts()["calls"]
     twilio.post("/twilio/voice/status", voice_form(sid, CallStatus="completed", CallDuration="30"))
-    call = call_for(sid)
-    assert call is not None and call.caller_number == CALLER and call.duration_seconds == 30
+    assert call_for(sid) is None and counts()["calls"] == before
+    leg = db.session.scalar(select(OutboundCall).where(OutboundCall.call_sid == sid))
+    assert leg.direction == "inbound" and leg.twilio_status == "completed" and leg.duration_seconds == 30
 
 
 def test_withheld_number_is_stored_as_none(twilio):
@@ -291,7 +296,7 @@ def test_database_failure_dials_the_backup_line_fast(app, twilio, lines, caplog,
     assert elapsed < 2.0
     dial = root.find("Dial")
     assert dial is not None and [n.text for n in dial.findall("Number")] == [BACKUP]
-    assert "1 0 5" in says(root, "es-MX")
+    assert "1 0 5" in says(root, "es-US")
     assert call_for(form["CallSid"]) is None  # no partial rows
     assert CALLER not in caplog.text and CALLER[-9:] not in caplog.text
     assert "error_id=" in caplog.text
@@ -306,7 +311,7 @@ def test_failure_without_a_backup_line_says_the_emergency_number(app, twilio, mo
     monkeypatch.setattr("hotline.telephony.services.register_voice_call", boom)
     root = xml(twilio.post("/twilio/voice", voice_form()))
     assert root.find("Dial") is None
-    assert "1 0 5" in says(root, "es-MX") and "1 0 5" in says(root, "en-US")
+    assert "1 0 5" in says(root, "es-US") and "1 0 5" in says(root, "en-US")
     assert root.find("Hangup") is not None
 
 

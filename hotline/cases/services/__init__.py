@@ -51,6 +51,14 @@ from hotline.cases.services.search import (
     list_cases,
     record_search,
 )
+from hotline.cases.services.search_keys import (
+    SearchKeyExpired,
+    SearchKeyNotFound,
+    create_search_key,
+    delete_expired_search_keys,
+    resolve_search_key,
+    search_kind,
+)
 from hotline.cases.services.workflow import (
     add_note,
     assign_case,
@@ -74,6 +82,8 @@ __all__ = [
     "InvalidTransition",
     "PersonData",
     "PersonTerms",
+    "SearchKeyExpired",
+    "SearchKeyNotFound",
     "VersionConflict",
     "add_note",
     "add_person",
@@ -84,6 +94,8 @@ __all__ = [
     "close_case",
     "correct_person",
     "counts_by_status",
+    "create_search_key",
+    "delete_expired_search_keys",
     "find_matching_cases",
     "format_reference",
     "get_assignee",
@@ -105,6 +117,8 @@ __all__ = [
     "record_search",
     "redact_text",
     "reopen_case",
+    "resolve_search_key",
+    "search_kind",
     "set_case_status",
     "terms_of",
     "triage_case",

@@ -20,6 +20,7 @@ from hotline.cases.models import (
     case_exploitation_forms,
 )
 from hotline.cases.services.common import MAX_PAGE, MAX_PER_PAGE, local_zone, parse_reference
+from hotline.cases.services.search_keys import search_kind
 from hotline.database import utcnow
 from hotline.extensions import db
 from hotline.phones import looks_like_phone
@@ -149,10 +150,14 @@ def list_cases(filters: CaseFilter, *, page: int = 1, per_page: int = 25, now: d
 
 
 def record_search(filters: CaseFilter, actor: Any, count: int) -> None:
-    """Audit a search by personal data (the searched value itself is never logged)."""
-    if filters.allow_personal_search and filters.is_personal_search():
+    """Audit a search by personal data: what it was by ("by name", "by phone"), never the value."""
+    if filters.allow_personal_search and filters.is_personal_search() and filters.q:
+        kind = search_kind(filters.q)
         audit.record(
-            "case.search", actor=actor, object_type="case", summary=f"personal search, {count} found"
+            "case.search",
+            actor=actor,
+            object_type="case",
+            summary=f"personal search by {kind}, {count} found",
         )
 
 

@@ -18,6 +18,7 @@ GET, POST, FORM = ["GET"], ["POST"], ["GET", "POST"]
 # (rule, view, methods); the endpoint is the view's name: cases.index, cases.detail, ...
 ROUTES = (
     ("/", listing.index, GET),
+    ("/search", listing.search, FORM),
     ("/<int:case_id>", record.detail, GET),
     ("/<int:case_id>/notes", record.add_note, POST),
     ("/<int:case_id>/edit", record.edit, FORM),

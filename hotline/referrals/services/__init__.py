@@ -48,7 +48,9 @@ from hotline.referrals.services.options import (
     referral_options,
 )
 from hotline.referrals.services.portal import (
+    active_organisation,
     get_partner_referral,
+    list_partner_changes,
     list_partner_referrals,
     may_see,
     partner_counts,
@@ -113,6 +115,7 @@ __all__ = [
     "ack_deadline",
     "ack_hours",
     "acknowledge",
+    "active_organisation",
     "add_case_number",
     "check_case_closable",
     "check_summary",
@@ -128,6 +131,7 @@ __all__ = [
     "is_overdue",
     "list_case_referrals",
     "list_overdue",
+    "list_partner_changes",
     "list_partner_referrals",
     "list_referrals",
     "list_rules",

@@ -19,6 +19,7 @@ from hotline.notifications import services as outbox
 from hotline.notifications.models import OutboxChannel
 from hotline.referrals.models import Referral
 from hotline.referrals.services.common import public_url
+from hotline.referrals.signals import partner_event
 
 
 def focal_points(partner_id: int) -> list[Any]:
@@ -107,6 +108,7 @@ def queue_partner_notice(referral: Referral, event: str) -> int:
             object_id=referral.id,
         )
         queued += message is not None
+    partner_event.send(referral, event=event)
     return queued
 
 
@@ -139,4 +141,5 @@ def queue_escalation(referral: Referral, users: Iterable[Any]) -> int:
                 object_id=referral.id,
             )
             queued += message is not None
+    partner_event.send(referral, event="escalated")
     return queued

@@ -89,6 +89,41 @@ def list_partner_referrals(
     return db.paginate(query, page=max(page, 1), per_page=PORTAL_PER_PAGE, error_out=False)
 
 
+def active_organisation(actor: Any) -> Any:
+    """The partner organisation a partner user (or API key) works for, or None when it has none or
+    it is deactivated in the directory: then it reaches nothing at all."""
+    partner = getattr(actor, "partner", None)
+    if partner is None or not partner.is_active:
+        return None
+    return partner
+
+
+def list_partner_changes(
+    actor: Any,
+    *,
+    status: str | None = None,
+    updated_since: datetime | None = None,
+    after: tuple[datetime, int] | None = None,
+    limit: int = 50,
+    now: datetime | None = None,
+) -> list[Referral]:
+    """The partner's own referrals (the portal's rule), oldest change first, for a partner's system
+    that keeps in step: changed at or after `updated_since`, and after the `(updated_at, id)` of the
+    last one it already has (`after`, a cursor)."""
+    query = select(Referral).where(_visible(actor.partner_id, now or utcnow()))
+    if status:
+        query = query.where(Referral.status == status)
+    if updated_since is not None:
+        query = query.where(Referral.updated_at >= updated_since)
+    if after is not None:
+        at, last_id = after
+        query = query.where(
+            or_(Referral.updated_at > at, and_(Referral.updated_at == at, Referral.id > last_id))
+        )
+    query = query.order_by(Referral.updated_at, Referral.id).limit(max(limit, 1))
+    return list(db.session.scalars(query))
+
+
 def partner_counts(actor: Any, now: datetime | None = None) -> dict[str, int]:
     rows = db.session.execute(
         select(Referral.status, func.count())

@@ -40,8 +40,8 @@ THANKS = {
 
 def _organisation_or_403() -> Any:
     """A partner user whose organisation is missing or deactivated gets a clear page, nothing else."""
-    partner = current_user.partner
-    if partner is None or not partner.is_active:
+    partner = services.active_organisation(current_user)
+    if partner is None:
         abort(make_response(render_template("portal/inactive.html"), 403))
     return partner
 

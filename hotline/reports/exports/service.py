@@ -11,7 +11,6 @@ from flask_babel import lazy_gettext as _l
 from hotline.audit import services as audit
 from hotline.auth.models import Role
 from hotline.reports import filters as report_filters
-from hotline.reports.exports.anonymise import HTCDS
 from hotline.reports.exports.calls import CALLS
 from hotline.reports.exports.cases import CASES
 from hotline.reports.exports.common import Dataset, ExportDataset, ExportPlan
@@ -22,17 +21,17 @@ from hotline.reports.filters import ReportError, ReportFilter
 FORMATS = ("csv", "xlsx")
 REASON_MIN, REASON_MAX = 15, 500
 
-# The exports that also come identifiable; the standard form (HTCDS) is always anonymised.
+# The ad-hoc exports (anonymised or identifiable). The victims' standard form (HTCDS) is not one
+# of them: it leaves the system only as a recorded release (hotline.reports.releases).
 DATASETS: dict[str, Dataset] = {d.name: d for d in (CALLS, CASES, REFERRALS)}
+STANDARD_FORM = "htcds"
 
 
 def dataset_names() -> tuple[str, ...]:
-    return (*DATASETS, HTCDS.name)
+    return tuple(DATASETS)
 
 
 def get_dataset(name: str) -> ExportDataset | None:
-    if name == HTCDS.name:
-        return HTCDS
     return DATASETS.get(name)
 
 
@@ -58,6 +57,8 @@ def prepare_export(
     reason: str | None = None,
 ) -> ExportPlan:
     """Check the request, count the rows and write the audit row; the caller commits, then streams."""
+    if name == STANDARD_FORM:
+        raise ReportError(_l("The victims' standard form is published only as recorded releases."))
     dataset = get_dataset(name)
     if dataset is None or fmt not in FORMATS:
         raise ReportError(_l("There is no such export."))
@@ -66,8 +67,6 @@ def prepare_export(
     if role != Role.MANAGER:
         raise ReportError(_l("Only managers may export data."))
     if identifiable:
-        if dataset.name not in DATASETS:
-            raise ReportError(_l("The standard-form export is always anonymised."))
         reason = check_reason(reason)
     rows, cap, details = dataset.count(filters)
     kind = "identifiable" if identifiable else "anonymised"

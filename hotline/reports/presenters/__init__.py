@@ -13,12 +13,14 @@ from hotline.reports.presenters.names import (
     region_choices,
 )
 from hotline.reports.presenters.page import build_page
+from hotline.reports.presenters.published import build_published_page
 from hotline.reports.presenters.referrals import OUTCOME_NAMES
 
 __all__ = [
     "OUTCOME_NAMES",
     "Labels",
     "build_page",
+    "build_published_page",
     "form_choices",
     "load_labels",
     "partner_choices",

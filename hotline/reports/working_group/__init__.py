@@ -1,8 +1,9 @@
 """The referral report for the working group: per partner, one month or one quarter.
 
 Sent, acknowledged on time, accepted, declined (with the partners' reasons if asked for),
-outcomes, and the time to acknowledgement. The report leaves the hotline, so every count below 3 is
-written "<3" (see `disclosure`). Figures are grouped in SQL (`report`); the XLSX has formatted sheets
+outcomes, and the time to acknowledgement. The report leaves the hotline, so its figures are the
+suppressed cells of the month's release (see `publication`): "<3" below 3, "x" to protect them.
+Figures are grouped in SQL (`report`); the XLSX has formatted sheets
 and the same figures as the printable page (`workbook`).
 """
 
@@ -18,6 +19,8 @@ from hotline.reports.working_group.report import (
 from hotline.reports.working_group.workbook import (
     OUTCOMES,
     definitions,
+    month_cells,
+    outcome_cells,
     summary_cells,
     summary_columns,
     workbook,
@@ -32,6 +35,8 @@ __all__ = [
     "definitions",
     "last_month",
     "make_period",
+    "month_cells",
+    "outcome_cells",
     "record_access",
     "summary_cells",
     "summary_columns",

@@ -1,8 +1,12 @@
-"""The working group's figures: per partner, for one month or one quarter, and the audit of each reading."""
+"""The working group's figures: per partner, for one month, and the audit of each reading.
+
+Every number is a cell of the month's suppressed release, the same cells as the dashboard's
+version for publication; quarters are refused until they can be suppressed with their months.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -14,20 +18,11 @@ from hotline.audit import services as audit
 from hotline.extensions import db
 from hotline.partners.models import Partner
 from hotline.referrals.models import Referral
-from hotline.reports import sql
 from hotline.reports.conditions import referral_conditions
-from hotline.reports.dashboard import (
-    NOT_REVOKED,
-    AckTimes,
-    Quality,
-    ack_times,
-    month_keys,
-    outcomes_by_partner,
-    quality_by_partner,
-    quality_by_partner_and_month,
-    quality_total,
-)
+from hotline.reports.dashboard import NOT_REVOKED
 from hotline.reports.filters import EARLIEST, ReportError, ReportFilter
+from hotline.reports.publication import PublishedPeriod, Release, build_release, check_published, period_of
+from hotline.reports.publication.release import ALL
 
 MAX_REASONS = 500
 
@@ -60,6 +55,9 @@ class Period:
             return format_date(self.start, "LLLL y")
         return str(_l("Quarter %(n)d, %(year)d", n=self.number, year=self.year))
 
+    def published(self) -> PublishedPeriod:
+        return period_of(self.kind, self.year, self.number)
+
     def filters(self, partner_id: int | None) -> ReportFilter:
         return ReportFilter(self.start, self.end, partner_id=partner_id, period="month")
 
@@ -77,6 +75,7 @@ def make_period(kind: str, year: int, number: int, *, today: date) -> Period:
     period = Period(kind, year, number)
     if period.start > today:
         raise ReportError(_l("This period has not started yet."))
+    check_published(period.published(), today=today)  # the report is published: one month only
     return period
 
 
@@ -91,35 +90,44 @@ class PartnerReport:
     partner_id: int
     code: str
     name: str
-    quality: Quality
-    ack: AckTimes
-    outcomes: dict[str, int] = field(default_factory=dict)
-    by_month: list[tuple[str, Quality]] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        """The partner in the release's cells."""
+        return str(self.partner_id)
 
 
 @dataclass
 class WorkingGroupReport:
+    """One month's figures, every one a cell of the suppressed release (see `publication`)."""
+
     period: Period
-    partners: list[PartnerReport]
-    totals: Quality
-    ack: AckTimes
-    outcomes: dict[str, int]
+    release: Release
+    partners: list[PartnerReport]  # every partner, so that a row's presence says nothing
     months: list[str]
-    reasons: list[tuple[str, str, str]] | None  # (partner code, month, reason)
+    reasons: list[str] | None  # the decline reasons, without partner or month (None: not asked for)
     generated_at: datetime
-    partner_id: int | None = None
+    partner_id: int | None = None  # show this partner's row only (the same cells as the full report)
+    reasons_withheld: bool = False  # asked for, but their number would reveal a hidden count
+
+    @property
+    def rows(self) -> list[PartnerReport]:
+        if self.partner_id is None:
+            return self.partners
+        return [p for p in self.partners if p.partner_id == self.partner_id]
+
+    def cell(self, partner: str = ALL, month: str | None = None, **values: str) -> tuple[str, ...]:
+        return self.release.key("referrals", month, partner=partner, **values)
 
 
-def _reasons(conditions: list[Any], start: date) -> list[tuple[str, str, str]]:
-    month = sql.month_of(Referral.sent_at, sql.offset_minutes(start)).label("month")
+def _reasons(conditions: list[Any]) -> list[str]:
     query = (
-        select(Partner.code, month, Referral.decline_reason)
-        .join(Partner, Partner.id == Referral.partner_id)
+        select(Referral.decline_reason)
         .where(*conditions, Referral.decline_reason.is_not(None), NOT_REVOKED)
-        .order_by(Partner.code, Referral.sent_at, Referral.id)
+        .order_by(Referral.id)
         .limit(MAX_REASONS)
     )
-    return [(code, m, " ".join((reason or "").split())) for code, m, reason in db.session.execute(query)]
+    return sorted({" ".join((reason or "").split()) for reason in db.session.scalars(query)} - {""})
 
 
 def build_report(
@@ -129,47 +137,29 @@ def build_report(
     partner_id: int | None = None,
     include_reasons: bool = False,
     now: datetime,
+    release: Release | None = None,
 ) -> WorkingGroupReport:
-    filters = period.filters(partner_id)
-    conditions = referral_conditions(filters)
-    quality = quality_by_partner(conditions, now)
-    times = ack_times(conditions, by_partner=True)
-    outcomes = outcomes_by_partner(conditions)
-    monthly = quality_by_partner_and_month(conditions, now, period.start)
-    months = month_keys(period.start, period.end)
-    partners = (
-        {p.id: p for p in db.session.scalars(select(Partner).where(Partner.id.in_(list(quality))))}
-        if quality
-        else {}
-    )
-    rows = [
-        PartnerReport(
-            partner_id=pid,
-            code=partners[pid].code,
-            name=partners[pid].name(locale),
-            quality=q,
-            ack=times.get(pid, AckTimes()),
-            outcomes=outcomes.get(pid, {}),
-            by_month=[(m, monthly.get(pid, {}).get(m, Quality())) for m in months],
-        )
-        for pid, q in quality.items()
-    ]
+    release = release or build_release(period.published(), now=now)
+    partners = db.session.scalars(select(Partner).order_by(Partner.code)).all()
+    rows = [PartnerReport(p.id, p.code, p.name(locale)) for p in partners]
     rows.sort(key=lambda r: r.name.lower())
-    total_outcomes: dict[str, int] = {}
-    for by_outcome in outcomes.values():
-        for outcome, n in by_outcome.items():
-            total_outcomes[outcome] = total_outcomes.get(outcome, 0) + n
-    return WorkingGroupReport(
+    report = WorkingGroupReport(
         period=period,
+        release=release,
         partners=rows,
-        totals=quality_total(conditions, now),
-        ack=ack_times(conditions, by_partner=False).get(None, AckTimes()),
-        outcomes=total_outcomes,
-        months=months,
-        reasons=_reasons(conditions, period.start) if include_reasons else None,
+        months=release.period.months,
+        reasons=None,
         generated_at=now,
         partner_id=partner_id,
     )
+    if include_reasons:
+        # The reasons are listed only when the number of referrals declined is itself published:
+        # their count must not give a hidden figure back, nor their partner or month.
+        if release.hidden(report.cell(decision="declined")):
+            report.reasons, report.reasons_withheld = [], True
+        else:
+            report.reasons = _reasons(referral_conditions(period.filters(None)))
+    return report
 
 
 def record_access(report: WorkingGroupReport, how: str, *, actor: Any) -> None:
@@ -181,5 +171,5 @@ def record_access(report: WorkingGroupReport, how: str, *, actor: Any) -> None:
         object_type="report",
         object_id="working_group",
         summary=f"{how} {report.period.slug}, partner {report.partner_id or 'all'}, "
-        f"{len(report.partners)} partners, decline reasons {reasons}",
+        f"{len(report.rows)} partners, decline reasons {reasons}",
     )

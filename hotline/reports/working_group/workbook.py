@@ -1,4 +1,4 @@
-"""The working-group table, on the printable page and in the XLSX: every count below 3 written "<3".
+"""The working-group table, on the printable page and in the XLSX: every count a cell of the release.
 
 The workbook is formatted (a few hundred cells, built in memory, unlike the bulk exports) and holds the
 same figures as the page.
@@ -13,9 +13,9 @@ from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
 from hotline.referrals.models import ReferralOutcome
-from hotline.reports import disclosure
-from hotline.reports.dashboard import AckTimes, Quality
+from hotline.reports.dashboard import AckTimes
 from hotline.reports.exports.writers import cell
+from hotline.reports.publication.release import ALL
 from hotline.reports.working_group.report import WorkingGroupReport
 
 OUTCOMES = [o.value for o in ReferralOutcome]
@@ -35,30 +35,57 @@ def summary_columns() -> list[Any]:
         _l("With outcome (%)"),
         _l("Implemented"),
         _l("Successful"),
+        _l("Acknowledged"),
         _l("Median time to acknowledge"),
         _l("90th percentile"),
     ]
 
 
-def summary_cells(name: str, q: Quality, ack: AckTimes) -> list[str]:
-    c = disclosure.count
-    s = disclosure.share
+def summary_cells(report: WorkingGroupReport, name: str, partner: str = ALL) -> list[str]:
+    """One row of the summary, every count as the release prints it (shares of published counts)."""
+    r = report.release
+
+    def cell(**values: str) -> tuple[str, ...]:
+        return report.cell(partner, **values)
+
+    counted, basis = cell(), cell(ack="acknowledged")
+    times = r.ack.get(None if partner == ALL else int(partner), AckTimes())
     return [
         name,
-        c(q.counted, publish=True),
-        c(q.on_time, publish=True),
-        s(q.on_time, q.counted, publish=True),
-        c(q.missed, publish=True),
-        c(q.accepted, publish=True),
-        s(q.accepted, q.counted, publish=True),
-        c(q.declined, publish=True),
-        c(q.outcome, publish=True),
-        s(q.outcome, q.counted, publish=True),
-        c(q.implemented, publish=True),
-        c(q.successful, publish=True),
-        disclosure.hours(ack.median_seconds, ack.acknowledged, publish=True),
-        disclosure.hours(ack.p90_seconds, ack.acknowledged, publish=True),
+        r.shown(counted),
+        r.shown(cell(ack="on_time")),
+        r.share(cell(ack="on_time"), counted),
+        r.shown(cell(ack="missed")),
+        r.shown(cell(decision="accepted")),
+        r.share(cell(decision="accepted"), counted),
+        r.shown(cell(decision="declined")),
+        r.shown(cell(outcome="reported")),
+        r.share(cell(outcome="reported"), counted),
+        r.shown(cell(outcome="implemented")),
+        r.shown(cell(outcome="successful")),
+        r.shown(basis),
+        r.hours(times.median_seconds, basis),
+        r.hours(times.p90_seconds, basis),
     ]
+
+
+def month_cells(report: WorkingGroupReport, partner: str, month: str) -> list[str]:
+    """Sent, on time, accepted, declined, outcome reported: one partner, one month."""
+    r = report.release
+    return [
+        r.shown(report.cell(partner, month, **values))
+        for values in (
+            {},
+            {"ack": "on_time"},
+            {"decision": "accepted"},
+            {"decision": "declined"},
+            {"outcome": "reported"},
+        )
+    ]
+
+
+def outcome_cells(report: WorkingGroupReport, partner: str = ALL) -> list[str]:
+    return [report.release.shown(report.cell(partner, outcome=o)) for o in OUTCOMES]
 
 
 def definitions() -> list[Any]:
@@ -77,7 +104,15 @@ def definitions() -> list[Any]:
         _l(
             "Time to acknowledge: from sending to acknowledgement; median and 90th percentile (nearest rank)."
         ),
-        _l("Figures below 3 are shown as <3; shares and times resting on fewer than 3 referrals as —."),
+        _l(
+            "Figures below 3 are shown as <3; x marks a figure left out so that a figure below 3 cannot "
+            "be worked out from the totals. Shares and times are shown only when the figures they rest "
+            "on are shown; otherwise —."
+        ),
+        _l(
+            "Decline reasons are listed without partner or month, and only when the number of referrals "
+            "declined is shown."
+        ),
     ]
 
 
@@ -105,7 +140,8 @@ def workbook(report: WorkingGroupReport, *, outcome_labels: dict[str, Any], titl
         sheet["A3"] = cell(
             str(
                 _l(
-                    "Generated %(when)s. Figures below 3 are shown as <3.",
+                    "Generated %(when)s. Figures below 3 are shown as <3; "
+                    "x marks a figure left out to protect them.",
                     when=format_datetime(report.generated_at, "short"),
                 )
             )
@@ -133,9 +169,9 @@ def workbook(report: WorkingGroupReport, *, outcome_labels: dict[str, Any], titl
 
     subtitle = report.period.label()
     start = head(ws, subtitle)
-    rows = [summary_cells(f"{p.name} ({p.code})", p.quality, p.ack) for p in report.partners]
-    rows.append(summary_cells(str(_l("All partners")), report.totals, report.ack))
-    table(ws, start, summary_columns(), rows, [42] + [13] * 13)
+    rows = [summary_cells(report, f"{p.name} ({p.code})", p.key) for p in report.rows]
+    rows.append(summary_cells(report, str(_l("All partners"))))
+    table(ws, start, summary_columns(), rows, [42] + [13] * 14)
     for c in ws[start + len(rows)]:
         c.font = bold
     ws.print_options.gridLines = False
@@ -153,34 +189,16 @@ def workbook(report: WorkingGroupReport, *, outcome_labels: dict[str, Any], titl
         _l("Declined"),
         _l("Outcome reported"),
     ]
-    month_rows = []
-    for p in report.partners:
-        for month, q in p.by_month:
-            month_rows.append(
-                [
-                    p.code,
-                    month,
-                    *[
-                        disclosure.count(v, publish=True)
-                        for v in (q.counted, q.on_time, q.accepted, q.declined, q.outcome)
-                    ],
-                ]
-            )
+    month_rows = [
+        [p.code, month, *month_cells(report, p.key, month)] for p in report.rows for month in report.months
+    ]
     table(monthly, start, header, month_rows, [22, 10, 12, 14, 12, 12, 14])
 
     sheet = wb.create_sheet(str(_l("Outcomes"))[:31])
     start = head(sheet, subtitle)
     header = [_l("Partner"), *[outcome_labels.get(o, o) for o in OUTCOMES]]
-    outcome_rows = [
-        [f"{p.name} ({p.code})", *[disclosure.count(p.outcomes.get(o, 0), publish=True) for o in OUTCOMES]]
-        for p in report.partners
-    ]
-    outcome_rows.append(
-        [
-            str(_l("All partners")),
-            *[disclosure.count(report.outcomes.get(o, 0), publish=True) for o in OUTCOMES],
-        ]
-    )
+    outcome_rows = [[f"{p.name} ({p.code})", *outcome_cells(report, p.key)] for p in report.rows]
+    outcome_rows.append([str(_l("All partners")), *outcome_cells(report)])
     table(sheet, start, header, outcome_rows, [42] + [16] * len(OUTCOMES))
 
     if report.reasons is not None:
@@ -189,9 +207,11 @@ def workbook(report: WorkingGroupReport, *, outcome_labels: dict[str, Any], titl
         table(
             sheet,
             start,
-            [_l("Partner"), _l("Month"), _l("Reason given by the partner")],
-            [list(r) for r in report.reasons],
-            [22, 10, 90],
+            [_l("Reason given by a partner")],
+            [[str(_l("Not listed: the number of referrals declined is not shown."))]]
+            if report.reasons_withheld
+            else [[reason] for reason in report.reasons],
+            [110],
         )
 
     sheet = wb.create_sheet(str(_l("Definitions"))[:31])

@@ -232,3 +232,20 @@ def transfer_call(
     except (TwilioException, OSError) as exc:
         log.warning("hand-off failed call_id=%s error=%s", call.id, type(exc).__name__)
         raise HandoffFailed(_l("Twilio could not be reached. The caller is still on the line.")) from None
+
+
+@dataclass(frozen=True)
+class CallerHistory:
+    previous: int
+    last_label: str | None
+
+
+def caller_history(call: Call, *, actor: Any) -> CallerHistory:
+    """How often this caller reached us before (for the form beside the call). Audited."""
+    from flask_babel import format_datetime
+
+    count, last = calls_services.previous_calls_from(call.caller_number, exclude_id=call.id)
+    audit.record(
+        "call.view", actor=actor, object_type="call", object_id=call.id, summary="softphone caller history"
+    )
+    return CallerHistory(previous=count, last_label=format_datetime(last, "short") if last else None)

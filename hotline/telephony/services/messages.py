@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from hotline import crypto
@@ -68,6 +68,22 @@ def is_opted_out(number: str) -> bool:
     """Whether this number asked for no more messages (STOP, BAJA...)."""
     bare = number.removeprefix("whatsapp:")
     return _opted_out(crypto.blind_index(bare, phone=True))
+
+
+def last_inbound_whatsapp_at(number: str) -> datetime | None:
+    """When this number last wrote to us on WhatsApp (the 24-hour window starts there)."""
+    index = crypto.blind_index(number.removeprefix("whatsapp:"), phone=True)
+    if not index:
+        return None
+    return db.session.scalar(
+        select(func.max(Message.received_at))
+        .join(Call, Call.id == Message.call_id)
+        .where(
+            Call.caller_number_index == index,
+            Call.channel == Channel.WHATSAPP.value,
+            Message.direction == Direction.INBOUND.value,
+        )
+    )
 
 
 def _conversation_for(index: str, channel: Channel, now: datetime) -> Call | None:
@@ -157,6 +173,10 @@ def _store_message(params: MessageParams, index: str, channel: Channel, now: dat
     )
     db.session.add(message)
     db.session.flush()
+    if params.media or params.location is not None:
+        from hotline.telephony.services.media import record_media
+
+        record_media(message, params)
     audit.record(
         "call.message",
         object_type="call",

@@ -25,6 +25,7 @@ def webhook_urls(public_url: str) -> dict[str, str]:
         "voice": f"{base}/twilio/voice",
         "status": f"{base}/twilio/voice/status",
         "sms": f"{base}/twilio/sms",
+        "client": f"{base}/twilio/voice/client",
     }
 
 

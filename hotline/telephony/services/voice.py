@@ -18,7 +18,7 @@ from hotline.calls import services as calls_services
 from hotline.calls.models import Call, CallStatus, Channel
 from hotline.database import utcnow
 from hotline.extensions import db
-from hotline.telephony.models import CallRecording
+from hotline.telephony.models import CallRecording, OutboundCall
 from hotline.telephony.services.common import bound_statement_time
 from hotline.telephony.webhooks import RecordingParams, VoiceParams
 
@@ -109,17 +109,64 @@ def voice_menu_choice(params: VoiceParams, *, lang: str, digits: str, now: datet
     return call
 
 
-def update_voice_status(params: VoiceParams, *, duration: int | None, now: datetime | None = None) -> Call:
-    """Twilio's status callback, in any order and any number of times."""
+def update_voice_status(
+    params: VoiceParams, *, duration: int | None, now: datetime | None = None
+) -> Call | OutboundCall:
+    """Twilio's status callback, in any order and any number of times.
+
+    A known inbound contact moves forward. Anything else (an outbound leg: `Direction` outbound-*,
+    or a CallSid we never saw) updates or records an `OutboundCall` row, never an inbound contact.
+    """
     bound_statement_time()
-    call, _created = _find_or_create_call(
-        sid=params.call_sid,
-        channel=Channel.PHONE,
-        caller=params.caller,
-        status=CALL_STATUS_OF[params.call_status],
-    )
-    _apply_voice_status(call, params.call_status, duration=duration, at=now or utcnow())
-    return call
+    now = now or utcnow()
+    call = None if params.is_outbound else calls_services.get_call_by_sid(params.call_sid)
+    if call is not None:
+        _apply_voice_status(call, params.call_status, duration=duration, at=now)
+        return call
+    return record_call_leg(params, duration=duration, now=now)
+
+
+def record_call_leg(
+    params: VoiceParams,
+    *,
+    duration: int | None = None,
+    now: datetime | None = None,
+    purpose: str | None = None,
+    call_id: int | None = None,
+    operator_id: int | None = None,
+) -> OutboundCall:
+    """Create or move forward the OutboundCall row of a CallSid (idempotent, forward only)."""
+    now = now or utcnow()
+    leg = db.session.scalar(select(OutboundCall).where(OutboundCall.call_sid == params.call_sid))
+    if leg is None:
+        parent = calls_services.get_call_by_sid(params.parent_call_sid) if params.parent_call_sid else None
+        try:
+            with db.session.begin_nested():
+                leg = OutboundCall(
+                    call_sid=params.call_sid,
+                    parent_call_sid=params.parent_call_sid,
+                    call_id=call_id or (parent.id if parent else None),
+                    direction=params.direction,
+                    purpose=purpose or ("unknown" if not params.is_outbound else "leg"),
+                    to_number=params.raw_to if not params.raw_to.startswith("client:") else None,
+                    operator_id=operator_id,
+                    created_at=now,
+                )
+                db.session.add(leg)
+                db.session.flush()
+        except IntegrityError:
+            leg = db.session.scalar(select(OutboundCall).where(OutboundCall.call_sid == params.call_sid))
+            if leg is None:
+                raise
+        log.info("call leg recorded leg_id=%s direction=%s", leg.id, params.direction)
+    if TWILIO_RANK[params.call_status] > TWILIO_RANK.get(leg.twilio_status or "", -1):
+        leg.twilio_status = params.call_status
+        if params.call_status in TERMINAL:
+            leg.ended_at = leg.ended_at or now
+    if leg.twilio_status in TERMINAL and duration is not None and leg.duration_seconds is None:
+        leg.duration_seconds = duration
+    db.session.flush()
+    return leg
 
 
 def attach_recording(params: VoiceParams, recording: RecordingParams) -> CallRecording:
