@@ -133,6 +133,9 @@ class Config:
     RETENTION_YEARS = _env_int("RETENTION_YEARS", 10)  # years after closing until `flask retention run`
     # Minutes a search by name, phone or document stays behind its opaque key (`/cases/?s=...`).
     SEARCH_KEY_TTL = timedelta(minutes=_env_int("SEARCH_KEY_TTL", 15))
+    # Partner API (hotline/api): requests per key (Flask-Limiter syntax) and the largest JSON body.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT") or "120 per minute"
+    API_MAX_BODY_BYTES = _env_int("API_MAX_BODY_BYTES", 64 * 1024)
 
 
 class DevelopmentConfig(Config):

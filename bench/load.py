@@ -275,9 +275,9 @@ class Bench:
         partner = await self.login("partner")
         today = time.gmtime()
         year = today.tm_year - 1
-        quarter = (today.tm_mon - 1) // 3  # the last complete one
-        q_year = today.tm_year if quarter else today.tm_year - 1
-        quarter = quarter or 4
+        month = today.tm_mon - 1  # the last complete one (the working group publishes months)
+        m_year = today.tm_year if month else today.tm_year - 1
+        month = month or 12
         plain = [
             ("case list", operator, "/cases/"),
             ("case list filtered", operator, "/cases/?status=referred&risk=high&region=15"),
@@ -294,9 +294,9 @@ class Bench:
             ("partner portal list", partner, "/portal/referrals/"),
             ("dashboard, a year", manager, f"/reports/?start={year}-01-01&end={year}-12-31"),
             (
-                "referral report, a quarter",
+                "working-group report, a month",
                 manager,
-                f"/reports/working-group?kind=quarter&year={q_year}&number={quarter}",
+                f"/reports/working-group?kind=month&year={m_year}&number={month}",
             ),
         ]
         for name, s, path in more:

@@ -23,7 +23,7 @@ CORE_PAGES = {
     "calls queue",
     "partner portal list",
     "dashboard, a year",
-    "referral report, a quarter",
+    "working-group report, a month",
 }
 
 

@@ -3,7 +3,6 @@ document, the blueprints, no CSRF for bearer-key calls, and no cookies on /api/ 
 
 from __future__ import annotations
 
-import os
 from http import HTTPStatus
 from typing import Any
 
@@ -59,8 +58,8 @@ def init_api(app: Flask) -> None:
     app.config.setdefault("API_TITLE", "Hotline partner API")
     app.config.setdefault("API_VERSION", "1.0.0")
     app.config.setdefault("OPENAPI_VERSION", "3.1.0")
-    app.config.setdefault("API_RATE_LIMIT", os.environ.get("API_RATE_LIMIT") or "120 per minute")
-    app.config.setdefault("API_MAX_BODY_BYTES", int(os.environ.get("API_MAX_BODY_BYTES") or 64 * 1024))
+    app.config.setdefault("API_RATE_LIMIT", "120 per minute")  # config.py reads the environment
+    app.config.setdefault("API_MAX_BODY_BYTES", 64 * 1024)
     app.config["OPENAPI_URL_PREFIX"] = None  # we serve the document ourselves (docs.py)
     api = HotlineApi(app)
     app.extensions[API_EXTENSION] = api

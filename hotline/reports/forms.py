@@ -147,7 +147,7 @@ class WorkingGroupForm(FlaskForm):
 
     kind = SelectField(
         _l("Period"),
-        choices=[SelectChoice("month", _l("Month")), SelectChoice("quarter", _l("Quarter"))],
+        choices=[SelectChoice("month", _l("Month"))],  # published figures cover one month (README)
         default="month",
         validate_choice=False,
     )
