@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 import re
 from functools import cache
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -23,6 +24,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms.fields.core import UnboundField
 
 from hotline.access import PUBLIC, access_of
+from tests import conftest
 
 ROLES = ("operator", "coordinator", "manager", "admin", "partner")
 COMMON = ("page", "q", "status", "lang", "next", "draft", "sort", "partner", "since", "until", "start", "end")
@@ -142,17 +144,19 @@ def _app_routes() -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize(("endpoint", "method"), _app_routes())
-def test_no_route_answers_5xx_to_hostile_input(app, client, db, login, endpoint, method):
+def test_no_route_answers_5xx_to_hostile_input(app, client, db, make_user, endpoint, method):
     roles = _roles_for(app, endpoint)
     names = parameters_of(app, endpoint)
-    tokens: dict[str | None, str] = {}
+    clients: dict[str | None, tuple[Any, str]] = {}
 
-    def sign_in(role: str | None) -> None:
-        client.get("/logout")
-        client.delete_cookie("hotline_session")
-        if role is not None:
-            login(role)
-        tokens[role] = client.csrf_token("/app" if role else "/login")
+    def client_for(role: str | None) -> tuple[Any, str]:
+        """One client per role, signed in once (signing in again for every example cost most of the time)."""
+        if role not in clients:
+            browser = app.test_client()
+            if role is not None:
+                conftest.sign_in(browser, make_user(role=role))
+            clients[role] = (browser, browser.csrf_token("/app" if role else "/login"))
+        return clients[role]
 
     @settings(
         max_examples=12,
@@ -162,9 +166,7 @@ def test_no_route_answers_5xx_to_hostile_input(app, client, db, login, endpoint,
     )
     @given(role=st.sampled_from(roles), payload=payloads, choice=st.integers(0, 2), bad_utf8=st.booleans())
     def probe(role: str | None, payload: dict[int, list[str]], choice: int, bad_utf8: bool) -> None:
-        if role not in tokens or current[0] != role:
-            sign_in(role)
-            current[0] = role
+        client, token = client_for(role)
         data = [(names[k % len(names)], v) for k, vs in payload.items() for v in vs]
         path = _build_path(app, endpoint, choice)
         if method == "GET":
@@ -173,13 +175,12 @@ def test_no_route_answers_5xx_to_hostile_input(app, client, db, login, endpoint,
                 query += ("&" if query else "") + f"{names[0]}=%FF%FE%C0%AF"
             response = client.get(f"{path}?{query}" if query else path, buffered=True)
         else:
-            form = [("csrf_token", tokens[role]), *data]
+            form = [("csrf_token", token), *data]
             if bad_utf8:
                 form.append((names[0], b"\xff\xfe\xc0\xaf".decode("latin-1")))
             response = client.open(path, method=method, data=MultiDict(form), buffered=True)
         assert response.status_code < 500, (endpoint, method, role, data[:5], response.status_code)
 
-    current: list[str | None] = ["__none__"]
     probe()
 
 
