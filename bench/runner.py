@@ -23,6 +23,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -268,8 +269,12 @@ def main(argv: list[str] | None = None) -> int:
         export_seconds=args.export_seconds,
     )
     meta["limits"] = asdict(limits)
-    with serving(url, args.workers) as server:
-        results = asyncio.run(load.run(server.base, fixtures, limits, server.workers))
+    # The load runs in a thread of its own: its event loop never meets one already running in this
+    # process (Playwright's, when the harness runs inside the test suite).
+    with serving(url, args.workers) as server, ThreadPoolExecutor(max_workers=1) as pool:
+        results = pool.submit(
+            lambda: asyncio.run(load.run(server.base, fixtures, limits, server.workers))
+        ).result()
     meta["load_at_end"] = load.load_average()
     report: dict[str, Any] = {"meta": meta, **results.as_dict()}
     rates = {t["name"].split(" ")[0]: t["per_second"] for t in report["throughput"]}

@@ -6,6 +6,7 @@ the throughput of the intake and of the baseline, the exports, and the JSON file
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -27,7 +28,17 @@ CORE_PAGES = {
 }
 
 
-def test_the_whole_harness_on_2000_calls(tmp_path, capsys):
+@pytest.fixture
+def loop_already_running():
+    """As in a test process where Playwright's sync API runs an event loop in this thread."""
+    loop = asyncio.new_event_loop()
+    asyncio.events._set_running_loop(loop)
+    yield
+    asyncio.events._set_running_loop(None)
+    loop.close()
+
+
+def test_the_whole_harness_on_2000_calls(tmp_path, capsys, loop_already_running):
     url = f"sqlite:///{tmp_path}/bench.db"
     out = tmp_path / "results"
     args = ["--database-url", url, "--calls", "2000", "--workers", "2", "--runs", "2", "--clients", "2"]
