@@ -18,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from hotline.access import Role, role_required
 from hotline.api import services
 from hotline.api.forms import EVENT_LABELS, SCOPE_LABELS, ApiKeyForm, ButtonForm, WebhookForm
+from hotline.changes import apply_change
 from hotline.errors import HotlineError
 from hotline.extensions import db
 from hotline.i18n import current_language
@@ -103,22 +104,13 @@ def _key_or_404(key_id: int) -> Any:
 
 
 def _button(action: Any, success: str, key_id: int):  # type: ignore[no-untyped-def]
+    """Approve or revoke one key (a button's POST), as every admin change runs: `apply_change`."""
     if not ButtonForm().validate():
         flash(_("The form expired. Please send it again."), "error")
         return redirect(url_for("api_admin.index"))
     key = _key_or_404(key_id)
-    try:
-        result = action(key)
-    except HotlineError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("api_admin.index"))
-    db.session.commit()
-    if isinstance(result, tuple):  # rotated: the new token is shown once
-        new, token = result
-        return _page(shown={"kind": "key", "id": new.id, "value": token, "pending": False})
-    flash(success, "success")
-    return redirect(url_for("api_admin.index"))
+    next_url = url_for("api_admin.index")
+    return apply_change(lambda: action(key), success=success, next_url=next_url) or redirect(next_url)
 
 
 @admin_bp.route("/keys/<int:key_id>/approve", methods=["POST"])
@@ -136,7 +128,19 @@ def revoke_key(key_id: int):  # type: ignore[no-untyped-def]
 @admin_bp.route("/keys/<int:key_id>/rotate", methods=["POST"])
 @role_required(ADMIN)
 def rotate_key(key_id: int):  # type: ignore[no-untyped-def]
-    return _button(lambda k: services.rotate_key(k, actor=current_user), "", key_id)
+    """Rotation shows the new token once, on the page itself (never in a flash or a URL)."""
+    if not ButtonForm().validate():
+        flash(_("The form expired. Please send it again."), "error")
+        return redirect(url_for("api_admin.index"))
+    key = _key_or_404(key_id)
+    try:
+        new, token = services.rotate_key(key, actor=current_user)
+    except HotlineError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("api_admin.index"))
+    db.session.commit()
+    return _page(shown={"kind": "key", "id": new.id, "value": token, "pending": False})
 
 
 @admin_bp.route("/webhooks", methods=["POST"])

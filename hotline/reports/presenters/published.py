@@ -19,14 +19,11 @@ from hotline.cases.labels import CLOSE_REASON_LABELS, GENDER_LABELS
 from hotline.reports import charts, disclosure, tilemap
 from hotline.reports.presenters.blocks import HALF, THIRD, Table, period_label
 from hotline.reports.presenters.names import NOT_RECORDED, Labels, label
-from hotline.reports.presenters.referrals import OUTCOME_NAMES, quality_header
+from hotline.reports.presenters.referrals import ACK_DESC, OUTCOME_NAMES, quality_header
 from hotline.reports.publication import Release
 from hotline.reports.publication.release import ALL, LIMA_TILE, MINORS, OTHER_COUNTRY
 
 Key = tuple[str, ...]
-ACK_DESC = _l(
-    "Bars show the median hours from sending to acknowledgement; the dark line the 90th percentile."
-)
 
 
 def _children(release: Release, cube: str, dim: str, node: str = ALL) -> list[str]:

@@ -13,6 +13,10 @@ from hotline.reports.dashboard import AckTimes, Dashboard, Quality
 from hotline.reports.presenters.blocks import HALF, Table, period_label
 from hotline.reports.presenters.names import Labels
 
+ACK_DESC = _l(
+    "Bars show the median hours from sending to acknowledgement; the dark line the 90th percentile."
+)
+
 # Outcomes as reports name them (the referral form's labels ask the partner for a reason).
 OUTCOME_NAMES = {
     ReferralOutcome.VICTIM_ASSISTED.value: _l("Victim assisted"),
@@ -139,12 +143,7 @@ def ack_block(d: Dashboard, labels: Labels, publish: bool) -> dict[str, Any]:
     chart = charts.bars(
         "ch-ack",
         title,
-        str(
-            _l(
-                "Bars show the median hours from sending to acknowledgement; "
-                "the dark line the 90th percentile."
-            )
-        ),
+        str(ACK_DESC),
         bars,
         width=HALF,
         right=130,
